@@ -1,0 +1,153 @@
+/**
+ * The delivery loop: store-and-forward from the outbox to the Events API.
+ *
+ * Events are already persisted when `kick()` is called (the order transaction), so a crash at
+ * any point loses nothing: a leased event whose lease runs out is claimed again, with the
+ * same event_id, and TikTok deduplicates the second copy. The loop runs when kicked and when
+ * the next retry falls due: no polling.
+ */
+import type { Clock } from '../clock.js'
+import type { Logger } from '../log.js'
+import type { AttemptRecord, DeliveryOutcome, OutboxEvent, Store } from '../store/store.js'
+import type { EventsApi, SendResult } from '../tiktok/client.js'
+import { buildTrackRequest } from '../tiktok/payload.js'
+import { TIKTOK_CODE } from '../tiktok/types.js'
+
+export interface DeliveryOptions {
+  store: Store
+  api: EventsApi
+  clock: Clock
+  log: Logger
+  pixelCode: string
+  /** Events per request; TikTok accepts at most 1,000. */
+  batchSize?: number
+  /** How long a claimed event stays ours before another run may claim it again. */
+  leaseMs?: number
+  backoff?: { baseMs: number; maxMs: number }
+  random?: () => number
+}
+
+export interface DeliveryWorker {
+  /** Something was enqueued: deliver now. */
+  kick(): void
+  /** Resumes whatever the outbox holds (after a restart) and waits for work. */
+  start(): void
+  /** Stops taking work, waits for the requests in flight and records their outcome. */
+  stop(): Promise<void>
+  /** Resolves when the loop is idle (for tests and shutdown). */
+  idle(): Promise<void>
+}
+
+export function createDeliveryWorker(options: DeliveryOptions): DeliveryWorker {
+  const { store, api, clock, log, pixelCode } = options
+  const batchSize = Math.min(options.batchSize ?? 1000, 1000)
+  const leaseMs = options.leaseMs ?? 60_000
+  const backoff = options.backoff ?? { baseMs: 1_000, maxMs: 10 * 60_000 }
+  const random = options.random ?? Math.random
+
+  let running: Promise<void> | undefined
+  let again = false
+  let stopped = true
+  let timer: NodeJS.Timeout | undefined
+
+  function retryDelay(attempts: number, retryAfterMs: number | undefined): number {
+    const exponential = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.max(0, attempts - 1))
+    const jittered = exponential / 2 + (random() * exponential) / 2
+    return Math.max(jittered, retryAfterMs ?? 0)
+  }
+
+  function toAttempt(result: SendResult, batch: number, startedAt: number): AttemptRecord {
+    return { startedAt, durationMs: result.durationMs, batchSize: batch, httpStatus: result.httpStatus, code: result.code, message: result.message, requestId: result.requestId }
+  }
+
+  /** Sends one group; a batch TikTok rejects as invalid is split until the bad events stand alone. */
+  async function sendGroup(events: OutboxEvent[], testEventCode: string | undefined): Promise<DeliveryOutcome[]> {
+    const startedAt = clock.now()
+    const result = await api.send(buildTrackRequest(pixelCode, events.map((e) => e.payload), testEventCode))
+    const attempt = toAttempt(result, events.length, startedAt)
+    if (result.verdict === 'permanent' && result.code === TIKTOK_CODE.INVALID_PARAMETER && events.length > 1) {
+      const half = Math.ceil(events.length / 2)
+      return [...(await sendGroup(events.slice(0, half), testEventCode)), ...(await sendGroup(events.slice(half), testEventCode))]
+    }
+    return events.map((e): DeliveryOutcome => {
+      if (result.verdict === 'delivered') return { id: e.id, status: 'delivered', attempt }
+      if (result.verdict === 'retry') return { id: e.id, status: 'retry', attempt, nextAttemptAt: clock.now() + retryDelay(e.attempts, result.retryAfterMs) }
+      return { id: e.id, status: 'failed', attempt }
+    })
+  }
+
+  async function runOnce(): Promise<number> {
+    const now = clock.now()
+    const events = await store.claimDueEvents(now, batchSize, now + leaseMs)
+    if (events.length === 0) return 0
+    const groups = new Map<string | undefined, OutboxEvent[]>()
+    for (const e of events) groups.set(e.testEventCode, [...(groups.get(e.testEventCode) ?? []), e])
+    for (const [testEventCode, group] of groups) {
+      const outcomes = await sendGroup(group, testEventCode)
+      await store.recordOutcomes(outcomes, clock.now())
+      for (const o of outcomes) {
+        const fields = { event_row: o.id, status: o.status, http: o.attempt.httpStatus, code: o.attempt.code, request_id: o.attempt.requestId, ms: o.attempt.durationMs }
+        if (o.status === 'delivered') log.info(fields, 'event delivered')
+        else log.warn({ ...fields, message: o.attempt.message }, o.status === 'retry' ? 'event delivery will be retried' : 'event rejected')
+      }
+    }
+    return events.length
+  }
+
+  async function loop(): Promise<void> {
+    do {
+      again = false
+      try {
+        while (!stopped && (await runOnce()) > 0) {
+          // keep draining a backlog
+        }
+      } catch (err) {
+        log.error({ err }, 'delivery loop failed; retrying shortly')
+        schedule(clock.now() + 5_000)
+        return
+      }
+    } while (again && !stopped)
+    if (!stopped) schedule(await store.nextDueAt())
+  }
+
+  function schedule(at: number | undefined): void {
+    if (timer) clearTimeout(timer)
+    timer = undefined
+    if (at === undefined || stopped) return
+    // Timers in Node cannot exceed ~24.8 days; a due time further out is re-checked on the way.
+    timer = setTimeout(kick, Math.min(Math.max(0, at - clock.now()), 2 ** 31 - 1))
+    timer.unref()
+  }
+
+  function kick(): void {
+    if (stopped) return
+    if (running) {
+      again = true
+      return
+    }
+    running = loop().finally(() => {
+      running = undefined
+      // a kick that arrived while the loop was finishing must not be lost
+      if (again && !stopped) {
+        again = false
+        kick()
+      }
+    })
+  }
+
+  return {
+    kick,
+    start() {
+      stopped = false
+      kick()
+    },
+    async stop() {
+      stopped = true
+      if (timer) clearTimeout(timer)
+      await running
+    },
+    async idle() {
+      while (running) await running
+    },
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * The demo storefront's pages, rendered on the server. Each page carries what a real
+ * storefront would: the ClickRelay tag early in <head>, then the TikTok pixel base code
+ * (here pointing at the sandbox's stand-in pixel).
+ */
+import { CURRENCY, PRODUCTS, type Product } from './catalog.js'
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!)
+/** JSON that is safe inside <script>. */
+const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c')
+const money = (n: number) => `$${n.toFixed(2)}`
+
+export interface PageOptions {
+  pixelCode: string
+  purchaseEvent: string
+}
+
+function pixelBaseCode(pixelCode: string): string {
+  // The shape of TikTok's base code: a queueing stub, then the library loaded asynchronously.
+  return `!function(w,d,t){w.TiktokAnalyticsObject=t;var ttq=w[t]=w[t]||[];ttq.methods=["page","track","identify","instance"];
+ttq.setAndDefer=function(o,m){o[m]=function(){o.push([m].concat(Array.prototype.slice.call(arguments,0)))}};
+for(var i=0;i<ttq.methods.length;i++)ttq.setAndDefer(ttq,ttq.methods[i]);
+ttq.load=function(e){var s=d.createElement("script");s.async=!0;s.src="/sandbox/pixel/events.js?sdkid="+e+"&lib="+t;var f=d.getElementsByTagName("script")[0];f.parentNode.insertBefore(s,f)};
+ttq.load(${scriptJson(pixelCode)});ttq.page();}(window,document,"ttq");`
+}
+
+function layout(title: string, body: string, options: PageOptions, extraHead = ''): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} · Trail Co. (ClickRelay demo)</title>
+<script async src="/cr.js"></script>
+<script>${pixelBaseCode(options.pixelCode)}</script>
+${extraHead}
+<style>
+  :root { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d2321; background: #f6f4ef; }
+  body { margin: 0; }
+  .sandbox { background: #1d2321; color: #f6f4ef; font-size: 13px; padding: 6px 16px; }
+  .sandbox code { color: #9be3c5; }
+  header { display: flex; align-items: baseline; gap: 16px; padding: 18px 16px 8px; max-width: 960px; margin: 0 auto; }
+  header a { color: inherit; text-decoration: none; }
+  header .logo { font-weight: 800; font-size: 22px; letter-spacing: -0.5px; }
+  main { max-width: 960px; margin: 0 auto; padding: 8px 16px 48px; }
+  .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 16px; }
+  .card { background: #fff; border-radius: 12px; overflow: hidden; box-shadow: 0 1px 3px rgba(0,0,0,.08); text-decoration: none; color: inherit; display: block; }
+  .swatch { height: 150px; display: grid; place-items: center; color: #fff; font-weight: 700; font-size: 20px; }
+  .card .info { padding: 12px 14px; }
+  .price { font-weight: 700; }
+  .product { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 24px; }
+  @media (max-width: 640px) { .product { grid-template-columns: 1fr; } }
+  .product .swatch { height: 280px; border-radius: 12px; }
+  .button { display: inline-block; background: #1d2321; color: #fff; border: 0; border-radius: 999px; padding: 12px 22px; font-size: 16px; text-decoration: none; cursor: pointer; }
+  form { display: grid; gap: 12px; max-width: 420px; }
+  label { display: grid; gap: 4px; font-size: 14px; }
+  input { font-size: 16px; padding: 10px 12px; border: 1px solid #c9c4b8; border-radius: 8px; }
+  .panel { background: #fff; border-radius: 12px; padding: 16px; margin-top: 20px; box-shadow: 0 1px 3px rgba(0,0,0,.08); }
+  .panel dt { font-size: 12px; text-transform: uppercase; letter-spacing: .5px; color: #69716d; margin-top: 10px; }
+  .panel dd { margin: 2px 0 0; word-break: break-all; font-family: ui-monospace, monospace; font-size: 13px; }
+  .ok { color: #1c7c54; font-weight: 700; } .wait { color: #a4641b; font-weight: 700; } .bad { color: #b3261e; font-weight: 700; }
+  .error { background: #fdecea; color: #b3261e; padding: 12px; border-radius: 8px; }
+</style>
+</head>
+<body>
+<div class="sandbox">ClickRelay demo store · sandbox mode: events go to the sandbox Events API on this machine, never to TikTok.</div>
+<header><a class="logo" href="/demo/">Trail Co.</a><span>Gear for wet weekends</span></header>
+<main>
+${body}
+</main>
+</body>
+</html>`
+}
+
+function swatch(p: Product): string {
+  return `<div class="swatch" style="background:${p.color}">${escapeHtml(p.name)}</div>`
+}
+
+export function homePage(options: PageOptions): string {
+  const cards = PRODUCTS.map(
+    (p) => `<a class="card" href="/demo/products/${p.slug}">${swatch(p)}<div class="info"><div>${escapeHtml(p.name)}</div><div class="price">${money(p.price)}</div></div></a>`,
+  ).join('\n')
+  return layout(
+    'Shop',
+    `<h1>New for the season</h1>
+<p>Arrived from a TikTok ad? The address bar shows <code>?ttclid=…</code>; ClickRelay has just recorded it.</p>
+<div class="grid">${cards}</div>`,
+    options,
+  )
+}
+
+export function productPage(p: Product, options: PageOptions): string {
+  return layout(
+    p.name,
+    `<div class="product">${swatch(p)}<div>
+<h1>${escapeHtml(p.name)}</h1>
+<p class="price">${money(p.price)}</p>
+<p>${escapeHtml(p.blurb)}</p>
+<a class="button" href="/demo/checkout?product=${p.slug}">Buy now</a>
+</div></div>`,
+    options,
+  )
+}
+
+export function checkoutPage(p: Product, options: PageOptions, error?: string, values: { email?: string; phone?: string } = {}): string {
+  return layout(
+    'Checkout',
+    `<h1>Checkout</h1>
+<p>${escapeHtml(p.name)} · <span class="price">${money(p.price)}</span></p>
+${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
+<form method="post" action="/demo/checkout">
+  <input type="hidden" name="product" value="${p.slug}">
+  <label>Email <input name="email" type="email" required autocomplete="email" value="${escapeHtml(values.email ?? '')}"></label>
+  <label>Phone <input name="phone" type="tel" autocomplete="tel" placeholder="+1 213 373 4253" value="${escapeHtml(values.phone ?? '')}"></label>
+  <button class="button" type="submit">Pay ${money(p.price)}</button>
+</form>
+<p><small>Your order is confirmed by the store's server, which reports it to ClickRelay signed with the order secret.</small></p>`,
+    options,
+  )
+}
+
+export function thankYouPage(orderId: string, p: Product, options: PageOptions): string {
+  const properties = { contents: [{ content_id: p.slug, content_name: p.name, quantity: 1, price: p.price }], content_type: 'product', value: p.price, currency: CURRENCY, order_id: orderId }
+  const script = `
+window.clickrelay = window.clickrelay || { q: [], ready: function (f) { this.q.push(f) } };
+clickrelay.ready(function (cr) {
+  var eventId = cr.eventId(${scriptJson(options.purchaseEvent)}, ${scriptJson(orderId)});
+  ttq.track(${scriptJson(options.purchaseEvent)}, ${scriptJson(properties)}, { event_id: eventId });
+  document.getElementById('event-id').textContent = eventId;
+  watch(eventId);
+});
+function watch(eventId) {
+  var tries = 0;
+  (function poll() {
+    Promise.all([
+      fetch('/sandbox/report?event_id=' + encodeURIComponent(eventId)).then(function (r) { return r.json() }),
+      fetch('/sandbox/received?source=server&event_id=' + encodeURIComponent(eventId)).then(function (r) { return r.json() })
+    ]).then(function (res) {
+      var report = res[0], server = res[1].events[0];
+      var ev = report.events[0] || { server: 0, pixel: 0 };
+      set('pixel', ev.pixel ? 'received' : 'waiting…', ev.pixel ? 'ok' : 'wait');
+      set('server', ev.server ? 'delivered' : 'waiting…', ev.server ? 'ok' : 'wait');
+      set('ttclid', server ? (server.payload.user.ttclid || 'none: this visit did not come from an ad') : '…', server && server.payload.user.ttclid ? 'ok' : '');
+      set('counted', report.counted_once ? 'counted once' : ev.server + ev.pixel > 0 && report.events.length ? (report.events.reduce(function (n, e) { return n + e.counted }, 0) + ' conversions') : '…', report.counted_once ? 'ok' : 'wait');
+      if (!(ev.server && ev.pixel) && ++tries < 40) setTimeout(poll, 250);
+    }).catch(function () { if (++tries < 40) setTimeout(poll, 500) });
+  })();
+}
+function set(id, text, cls) { var el = document.getElementById(id); el.textContent = text; el.className = cls || ''; }
+`
+  return layout(
+    'Thank you',
+    `<h1>Thank you! Order #${escapeHtml(orderId)} is confirmed.</h1>
+<p>${escapeHtml(p.name)} · <span class="price">${money(p.price)}</span></p>
+<section class="panel" aria-label="What TikTok received">
+  <strong>What the sandbox Events API received</strong>
+  <dl>
+    <dt>Shared event_id</dt><dd id="event-id">…</dd>
+    <dt>Pixel event (browser)</dt><dd id="pixel">…</dd>
+    <dt>Server event (ClickRelay)</dt><dd id="server">…</dd>
+    <dt>ttclid on the server event</dt><dd id="ttclid">…</dd>
+    <dt>After TikTok's deduplication</dt><dd id="counted">…</dd>
+  </dl>
+</section>
+<p><a href="/demo/">Continue shopping</a></p>
+<script>${script}</script>`,
+    options,
+  )
+}
+
+export function errorPage(message: string, options: PageOptions): string {
+  return layout('Something went wrong', `<h1>Something went wrong</h1><p class="error" role="alert">${escapeHtml(message)}</p><p><a href="/demo/">Back to the shop</a></p>`, options)
+}

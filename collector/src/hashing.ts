@@ -1,0 +1,44 @@
+/**
+ * Match keys for the Events API, normalised and hashed as TikTok documents:
+ * SHA-256, lowercase hex. A value that already is 64 lowercase hex characters was hashed
+ * upstream and passes through untouched, never hashed twice.
+ */
+import { createHash } from 'node:crypto'
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max'
+
+const SHA256_HEX = /^[0-9a-f]{64}$/
+
+export function sha256(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex')
+}
+
+export function isSha256(value: string): boolean {
+  return SHA256_HEX.test(value)
+}
+
+/** Trimmed, lowercased, hashed. Undefined for something that is not an email address. */
+export function hashEmail(raw: string): string | undefined {
+  const email = raw.trim().toLowerCase()
+  if (isSha256(email)) return email
+  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) ? sha256(email) : undefined
+}
+
+/** E.164 ("+12133734253") through libphonenumber-js, then hashed. Undefined when the number cannot be normalised: never sent malformed. */
+export function hashPhone(raw: string, defaultCountry: CountryCode | undefined): string | undefined {
+  const value = raw.trim()
+  if (isSha256(value.toLowerCase())) return value.toLowerCase()
+  const e164 = toE164(value, defaultCountry)
+  return e164 ? sha256(e164) : undefined
+}
+
+export function toE164(raw: string, defaultCountry: CountryCode | undefined): string | undefined {
+  // "00" is the international prefix almost everywhere TikTok sells; libphonenumber only knows it per country.
+  const value = raw.trim().replace(/^00(?=[1-9])/, '+')
+  const phone = parsePhoneNumberFromString(value, defaultCountry ? { defaultCountry } : undefined)
+  return phone && phone.isValid() ? phone.number : undefined
+}
+
+/** external_id: the SHA-256 of the first-party visitor ID, the one rule used everywhere. */
+export function hashExternalId(visitorId: string): string {
+  return isSha256(visitorId) ? visitorId : sha256(visitorId)
+}

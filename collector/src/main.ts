@@ -1,0 +1,41 @@
+/** The collector's entry point (`npm start`): configuration from the environment, then run until SIGTERM/SIGINT. */
+import { ConfigError, loadConfig, type Config } from './config.js'
+import { createLogger } from './log.js'
+import { startCollector } from './server.js'
+
+let config: Config
+try {
+  config = loadConfig(process.env)
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err
+  console.error(`clickrelay: invalid configuration: ${err.message}`)
+  process.exit(1)
+}
+
+const log = createLogger(config.logLevel)
+const collector = await startCollector(config, { log }).catch((err: unknown) => {
+  log.fatal({ err }, 'collector failed to start')
+  process.exit(1)
+})
+
+const { url } = collector
+const lines = [
+  '',
+  `  ClickRelay collector on ${url}  (${config.mode === 'sandbox' ? 'sandbox mode: nothing is sent to TikTok' : `live: events go to ${collector.eventsApiUrl}`})`,
+  `  Script tag:  <script async src="${url}/cr.js"></script>`,
+  `  Health:      ${url}/healthz`,
+]
+if (collector.sandbox) lines.push(`  Demo store:  ${url}/demo/?ttclid=E.C.P.demo123`, `  Sandbox:     ${url}/sandbox/received`)
+console.log(lines.join('\n') + '\n')
+
+let stopping = false
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return
+  stopping = true
+  log.info({ signal }, 'shutting down: finishing deliveries in flight')
+  await collector.stop()
+  log.info('stopped')
+  process.exit(0)
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'))
+process.on('SIGINT', () => void shutdown('SIGINT'))

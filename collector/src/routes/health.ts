@@ -1,0 +1,23 @@
+/** GET /healthz: for load balancers and uptime checks (public, no data beyond queue counts). 200 when healthy, 503 when not. */
+import { Router } from 'express'
+import type { AppContext } from '../context.js'
+
+export function healthRouter(ctx: AppContext): Router {
+  const router = Router()
+  router.get('/healthz', async (_req, res) => {
+    try {
+      const stats = await ctx.store.queueStats()
+      const oldest = stats.oldestWaitingSince
+      res.set('Cache-Control', 'no-store').json({
+        status: 'ok',
+        database: 'ok',
+        events_waiting: stats.waiting,
+        oldest_waiting_age_s: oldest === undefined ? null : Math.max(0, Math.round((ctx.clock.now() - oldest) / 1000)),
+      })
+    } catch (err) {
+      ctx.log.error({ err }, 'health check failed')
+      res.status(503).set('Cache-Control', 'no-store').json({ status: 'unavailable', database: 'unreachable', error: { code: 'unhealthy', message: 'the database cannot be read' } })
+    }
+  })
+  return router
+}

@@ -1,0 +1,77 @@
+/**
+ * Wires a running collector: store, delivery loop, sandbox (in sandbox mode), the app, and
+ * the listening socket. main.ts calls it with the real world; tests call it with their own
+ * clock, log destination and database file.
+ */
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createApp } from './app.js'
+import { systemClock, type Clock } from './clock.js'
+import type { Config } from './config.js'
+import { createDeliveryWorker, type DeliveryWorker } from './delivery/worker.js'
+import type { Logger } from './log.js'
+import { createSandbox, SANDBOX_TRACK_PATH, type Sandbox } from './sandbox/events-api.js'
+import { openSqliteStore } from './store/sqlite.js'
+import type { Store } from './store/store.js'
+import { createEventsApi } from './tiktok/client.js'
+
+export interface RunningCollector {
+  url: string
+  eventsApiUrl: string
+  server: Server
+  store: Store
+  delivery: DeliveryWorker
+  sandbox: Sandbox | undefined
+  /** Stops taking requests, finishes deliveries in flight, closes the database. */
+  stop(): Promise<void>
+}
+
+export interface CollectorDeps {
+  log: Logger
+  clock?: Clock
+  /** Delivery timing, for tests. */
+  delivery?: { batchSize?: number; leaseMs?: number; backoff?: { baseMs: number; maxMs: number }; timeoutMs?: number }
+}
+
+export async function startCollector(config: Config, deps: CollectorDeps): Promise<RunningCollector> {
+  const { log } = deps
+  const clock = deps.clock ?? systemClock
+  const store = openSqliteStore(config.dbPath)
+  let url = ''
+  const sandbox = config.mode === 'sandbox' ? createSandbox({ pixelCode: config.tiktok.pixelCode, accessToken: config.tiktok.accessToken, clock }) : undefined
+  const eventsApiUrl = () => config.tiktok.eventsApiUrl ?? `${url}/sandbox${SANDBOX_TRACK_PATH}`
+  const delivery = createDeliveryWorker({
+    store,
+    clock,
+    log,
+    pixelCode: config.tiktok.pixelCode,
+    api: createEventsApi({ url: eventsApiUrl, accessToken: config.tiktok.accessToken, timeoutMs: deps.delivery?.timeoutMs ?? 10_000 }),
+    ...deps.delivery,
+  })
+  const app = createApp({ config, store, clock, log, onEnqueued: () => delivery.kick(), sandbox, selfUrl: () => url })
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s))
+    s.once('error', reject)
+  })
+  const { port } = server.address() as AddressInfo
+  url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
+  delivery.start()
+  log.info({ url, mode: config.mode, db: config.dbPath, events_api: eventsApiUrl(), test_mode: Boolean(config.tiktok.testEventCode) }, 'clickrelay collector listening')
+
+  return {
+    url,
+    eventsApiUrl: eventsApiUrl(),
+    server,
+    store,
+    delivery,
+    sandbox,
+    async stop() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      server.closeIdleConnections()
+      await delivery.stop()
+      await closed
+      await store.close()
+    },
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * One HTTP call to the Events API and what its answer means. The body's `code` decides:
+ * TikTok answers HTTP 200 with a non-zero code when it rejects events.
+ */
+import type { TrackRequest, TrackResponse } from './types.js'
+import { TIKTOK_CODE } from './types.js'
+
+export type Verdict = 'delivered' | 'retry' | 'permanent'
+
+export interface SendResult {
+  verdict: Verdict
+  httpStatus: number | undefined
+  code: number | undefined
+  message: string
+  requestId: string | undefined
+  durationMs: number
+  /** From a Retry-After header, in milliseconds. */
+  retryAfterMs: number | undefined
+}
+
+export interface EventsApi {
+  send(body: TrackRequest): Promise<SendResult>
+}
+
+export interface EventsApiOptions {
+  url: () => string
+  accessToken: string
+  timeoutMs: number
+  fetch?: typeof fetch
+  now?: () => number
+}
+
+export function createEventsApi(options: EventsApiOptions): EventsApi {
+  const doFetch = options.fetch ?? fetch
+  const now = options.now ?? (() => performance.now())
+  return {
+    async send(body) {
+      const started = now()
+      const finish = (r: Omit<SendResult, 'durationMs'>): SendResult => ({ ...r, durationMs: Math.round(now() - started) })
+      let response: Response
+      let text: string
+      try {
+        response = await doFetch(options.url(), {
+          method: 'POST',
+          headers: { 'Access-Token': options.accessToken, 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(options.timeoutMs),
+        })
+        text = await response.text()
+      } catch (err) {
+        const message = err instanceof Error && err.name === 'TimeoutError' ? `timed out after ${options.timeoutMs} ms` : `connection failed: ${(err as Error).cause ?? (err as Error).message}`
+        return finish({ verdict: 'retry', httpStatus: undefined, code: undefined, message, requestId: undefined, retryAfterMs: undefined })
+      }
+      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'))
+      let parsed: Partial<TrackResponse> | undefined
+      try {
+        parsed = JSON.parse(text) as Partial<TrackResponse>
+      } catch {
+        parsed = undefined
+      }
+      const code = typeof parsed?.code === 'number' ? parsed.code : undefined
+      const base = { httpStatus: response.status, code, requestId: typeof parsed?.request_id === 'string' ? parsed.request_id : undefined, retryAfterMs }
+      const message = typeof parsed?.message === 'string' ? parsed.message : `HTTP ${response.status}: ${text.slice(0, 200)}`
+      if (response.status === 429 || response.status >= 500) return finish({ ...base, verdict: 'retry', message })
+      // A 400 is about this payload; other 4xx (401, 403, 404, ...) are about the setup, which the operator can fix, so keep the events.
+      if (!response.ok) return finish({ ...base, verdict: response.status === 400 || response.status === 413 ? 'permanent' : 'retry', message })
+      if (code === undefined) return finish({ ...base, verdict: 'retry', message: `unreadable answer: ${message}` })
+      if (code === TIKTOK_CODE.OK) return finish({ ...base, verdict: 'delivered', message })
+      if (code === TIKTOK_CODE.TOO_MANY_REQUESTS) return finish({ ...base, verdict: 'retry', message })
+      return finish({ ...base, verdict: 'permanent', message })
+    },
+  }
+}
+
+function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) return undefined
+  const seconds = Number(value)
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000)
+  const date = Date.parse(value)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now())
+}

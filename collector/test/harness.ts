@@ -1,0 +1,138 @@
+/** Starts real collectors (real Express on 127.0.0.1, real SQLite file) for the integration tests. */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import express from 'express'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Clock } from '../src/clock.js'
+import { loadConfig } from '../src/config.js'
+import { createLogger } from '../src/log.js'
+import { createSandbox, SANDBOX_TRACK_PATH, type Sandbox } from '../src/sandbox/events-api.js'
+import { startCollector, type RunningCollector } from '../src/server.js'
+import { signBody, SIGNATURE_HEADER } from '../src/sign.js'
+
+export const ORDER_SECRET = 'test-order-secret-0123456789'
+export const PIXEL_CODE = 'CTESTPIXEL1234567890'
+export const ACCESS_TOKEN = 'test-access-token'
+
+/** A clock the test moves by hand. */
+export function manualClock(start = Date.UTC(2026, 5, 14, 12, 0, 0)): Clock & { advance(ms: number): void; set(ms: number): void } {
+  let now = start
+  return {
+    now: () => now,
+    advance(ms) {
+      now += ms
+    },
+    set(ms) {
+      now = ms
+    },
+  }
+}
+
+export interface TestCollector extends RunningCollector {
+  dir: string
+  dbPath: string
+  /** Every log line written so far. */
+  logs(): string
+}
+
+/** A collector in live mode, delivering to `eventsApiUrl` (usually a test sandbox), with its own temp directory. */
+export async function startTestCollector(options: { eventsApiUrl: string; env?: Record<string, string>; clock?: Clock }): Promise<TestCollector> {
+  const dir = mkdtempSync(join(tmpdir(), 'clickrelay-test-'))
+  const dbPath = join(dir, 'clickrelay.db')
+  const config = loadConfig({
+    PORT: '0',
+    CLICKRELAY_DB: dbPath,
+    CLICKRELAY_PIXEL_CODE: PIXEL_CODE,
+    CLICKRELAY_ACCESS_TOKEN: ACCESS_TOKEN,
+    CLICKRELAY_ORDER_SECRET: ORDER_SECRET,
+    CLICKRELAY_EVENTS_API_URL: options.eventsApiUrl,
+    CLICKRELAY_LOG_LEVEL: 'debug',
+    ...options.env,
+  })
+  let logged = ''
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logged += chunk.toString()
+      done()
+    },
+  })
+  const collector = await startCollector(config, {
+    log: createLogger(config.logLevel, sink),
+    clock: options.clock,
+    delivery: { backoff: { baseMs: 20, maxMs: 200 }, timeoutMs: 2_000 },
+  })
+  return {
+    ...collector,
+    dir,
+    dbPath,
+    logs: () => logged,
+    async stop() {
+      await collector.stop()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+export interface TestSandbox {
+  sandbox: Sandbox
+  url: string
+  trackUrl: string
+  close(): Promise<void>
+}
+
+/** The sandbox Events API on its own port, as TikTok would be: a separate server reached over HTTP. */
+export async function startTestSandbox(options: { clock?: Clock; port?: number } = {}): Promise<TestSandbox> {
+  const sandbox = createSandbox({ pixelCode: PIXEL_CODE, accessToken: ACCESS_TOKEN, clock: options.clock ?? { now: () => Date.now() } })
+  const app = express()
+  app.use(sandbox.router)
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(options.port ?? 0, '127.0.0.1', () => resolve(s))
+  })
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return {
+    sandbox,
+    url,
+    trackUrl: url + SANDBOX_TRACK_PATH,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+/** POST /orders signed as the merchant's backend would. A string is sent as it is. */
+export async function postSignedOrder(baseUrl: string, order: unknown, options: { secret?: string; timestamp?: number; headers?: Record<string, string> } = {}) {
+  const body = typeof order === 'string' ? order : JSON.stringify(order)
+  const response = await fetch(baseUrl + '/orders', {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      [SIGNATURE_HEADER]: signBody(options.secret ?? ORDER_SECRET, body, options.timestamp ?? Math.floor(Date.now() / 1000)),
+      ...options.headers,
+    },
+    body,
+  })
+  return { status: response.status, body: (await response.json()) as Record<string, any> }
+}
+
+/** POST /collect as the on-page script does: a text/plain JSON body. */
+export async function postClick(baseUrl: string, record: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(baseUrl + '/collect', { method: 'POST', headers: { 'Content-Type': 'text/plain;charset=UTF-8', ...headers }, body: typeof record === 'string' ? record : JSON.stringify(record) })
+  const text = await response.text()
+  return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, any>) : undefined }
+}
+
+/** Polls until `check` returns a value, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 5_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value !== undefined && value !== false) return value
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}

@@ -1,0 +1,115 @@
+/** POST /collect, GET /cr.js and GET /healthz over a real socket with a real SQLite file. */
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { after, before, describe, test } from 'node:test'
+import Database from 'better-sqlite3'
+import { postClick, startTestCollector, startTestSandbox, type TestCollector, type TestSandbox } from '../harness.js'
+
+let sandbox: TestSandbox
+let collector: TestCollector
+
+describe('collector endpoints', () => {
+  before(async () => {
+    sandbox = await startTestSandbox()
+    collector = await startTestCollector({ eventsApiUrl: sandbox.trackUrl })
+  })
+  after(async () => {
+    await collector.stop()
+    await sandbox.close()
+  })
+
+  test('a click record is stored with its ttclid, UTMs, ip and user agent, and the visitor cookie is set by the server', async () => {
+    const r = await postClick(
+      collector.url,
+      { v: 'collect_visitor_001', u: 'https://shop.example/p?ttclid=E.C.P.xyz&utm_source=tiktok&utm_campaign=spring', r: 'https://www.tiktok.com/', p: '2F7h37YkS1j57AYSKTI7IHhJPYH.tt.1' },
+      { 'User-Agent': 'Mozilla/5.0 trill_340100 BytedanceWebview' },
+    )
+    assert.equal(r.status, 204)
+    const cookie = r.headers.get('set-cookie') ?? ''
+    assert.match(cookie, /^cr_vid=collect_visitor_001;/)
+    assert.match(cookie, /Max-Age=34560000/)
+    assert.match(cookie, /SameSite=Lax/)
+    assert.match(cookie, /Path=\//)
+    const conn = new Database(collector.dbPath, { readonly: true })
+    try {
+      const row = conn.prepare(`SELECT ttclid, ttp, utm_source, utm_campaign, referrer, in_app, ip, user_agent FROM clicks WHERE visitor_id = 'collect_visitor_001'`).get()
+      assert.deepEqual(row, {
+        ttclid: 'E.C.P.xyz',
+        ttp: '2F7h37YkS1j57AYSKTI7IHhJPYH.tt.1',
+        utm_source: 'tiktok',
+        utm_campaign: 'spring',
+        referrer: 'https://www.tiktok.com/',
+        in_app: 1,
+        ip: '127.0.0.1',
+        user_agent: 'Mozilla/5.0 trill_340100 BytedanceWebview',
+      })
+    } finally {
+      conn.close()
+    }
+  })
+
+  test('X-Forwarded-For is ignored unless the proxy is trusted', async () => {
+    await postClick(collector.url, { v: 'collect_visitor_002', u: 'https://shop.example/' }, { 'X-Forwarded-For': '203.0.113.50' })
+    const conn = new Database(collector.dbPath, { readonly: true })
+    try {
+      assert.deepEqual(conn.prepare(`SELECT ip FROM clicks WHERE visitor_id = 'collect_visitor_002'`).get(), { ip: '127.0.0.1' })
+    } finally {
+      conn.close()
+    }
+  })
+
+  test('bad click records get a 400 JSON error and store nothing', async () => {
+    const cases: Array<[unknown, string]> = [
+      ['not json', 'invalid_json'],
+      [{ u: 'https://shop.example/' }, 'invalid_request'],
+      [{ v: 'collect_visitor_003', u: 'not a url' }, 'invalid_request'],
+      [{ v: 'collect_visitor_003', u: 'https://shop.example/?ttclid=%3Cscript%3E' }, 'invalid_request'],
+      [{ v: 'collect_visitor_003', u: `https://shop.example/?ttclid=${'a'.repeat(1025)}` }, 'invalid_request'],
+      [{ v: 'collect_visitor_003', u: 'https://shop.example/', p: 'a;b' }, 'invalid_request'],
+    ]
+    for (const [body, code] of cases) {
+      const r = await postClick(collector.url, body)
+      assert.equal(r.status, 400, JSON.stringify(body))
+      assert.equal(r.body?.error.code, code)
+    }
+    const big = await postClick(collector.url, { v: 'collect_visitor_003', u: 'https://shop.example/?q=' + 'x'.repeat(20_000) })
+    assert.equal(big.status, 413)
+    const conn = new Database(collector.dbPath, { readonly: true })
+    try {
+      assert.equal((conn.prepare(`SELECT COUNT(*) AS n FROM clicks WHERE visitor_id = 'collect_visitor_003'`).get() as { n: number }).n, 0)
+    } finally {
+      conn.close()
+    }
+  })
+
+  test('GET /cr.js serves the built script as cacheable JavaScript', async () => {
+    const r = await fetch(collector.url + '/cr.js')
+    assert.equal(r.status, 200)
+    assert.match(r.headers.get('content-type') ?? '', /^application\/javascript/)
+    assert.match(r.headers.get('cache-control') ?? '', /public, max-age=\d+/)
+    assert.ok(r.headers.get('etag'))
+    assert.equal(await r.text(), readFileSync(new URL('../../../dist/cr.js', import.meta.url), 'utf8'))
+    // fetch() would add "Cache-Control: no-cache" to a conditional request; a browser revalidating sends max-age=0
+    const again = await fetch(collector.url + '/cr.js', { headers: { 'If-None-Match': r.headers.get('etag')!, 'Cache-Control': 'max-age=0' } })
+    assert.equal(again.status, 304)
+  })
+
+  test('GET /healthz reports the database and the queue', async () => {
+    const r = await fetch(collector.url + '/healthz')
+    assert.equal(r.status, 200)
+    assert.deepEqual(await r.json(), { status: 'ok', database: 'ok', events_waiting: 0, oldest_waiting_age_s: null })
+  })
+
+  test('unknown routes answer 404 as JSON', async () => {
+    const r = await fetch(collector.url + '/nothing-here')
+    assert.equal(r.status, 404)
+    assert.equal(((await r.json()) as { error: { code: string } }).error.code, 'not_found')
+  })
+
+  test('GET /healthz answers 503 when the database cannot be read', async () => {
+    await collector.store.close()
+    const r = await fetch(collector.url + '/healthz')
+    assert.equal(r.status, 503)
+    assert.equal(((await r.json()) as { status: string }).status, 'unavailable')
+  })
+})

@@ -1,0 +1,263 @@
+/** The skeleton's path over real sockets and a real SQLite file: click, signed order, server event at the sandbox. */
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { after, before, beforeEach, describe, test } from 'node:test'
+import Database from 'better-sqlite3'
+import { eventually, postClick, postSignedOrder, startTestCollector, startTestSandbox, type TestCollector, type TestSandbox } from '../harness.js'
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex')
+const VISITOR = 'vIsItOr_0123456789ab'
+const TTCLID = 'E.C.P.' + 'Ab-_9.'.repeat(60)
+const IN_APP_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 musical_ly_34.1.0 BytedanceWebview/d8a21c6'
+
+let sandbox: TestSandbox
+let collector: TestCollector
+
+function order(overrides: Record<string, unknown> = {}) {
+  return {
+    order_id: '84213',
+    value: 129.5,
+    currency: 'usd',
+    contents: [{ content_id: 42, quantity: 1, price: 129.5 }],
+    email: ' Alice_ABC@Gmail.com ',
+    phone: '+1 (213) 373-4253',
+    visitor_id: VISITOR,
+    ip: '198.51.100.23',
+    user_agent: 'Mozilla/5.0 (iPhone) Safari',
+    url: 'https://shop.example/checkout/thank-you?order=84213',
+    ...overrides,
+  }
+}
+
+function db() {
+  return new Database(collector.dbPath, { readonly: true })
+}
+
+describe('POST /orders', () => {
+  before(async () => {
+    sandbox = await startTestSandbox()
+  })
+  after(async () => {
+    await sandbox.close()
+  })
+  beforeEach(async () => {
+    await collector?.stop()
+    sandbox.sandbox.reset()
+    collector = await startTestCollector({ eventsApiUrl: sandbox.trackUrl })
+  })
+  after(async () => {
+    await collector?.stop()
+  })
+
+  test('a click then a signed order deliver one Purchase with the ttclid, hashes, ip and user agent', async () => {
+    const click = await postClick(collector.url, { v: VISITOR, u: `https://shop.example/products/jacket?ttclid=${TTCLID}&utm_source=tiktok`, p: '2F7h37YkS1j57AYSKTI7IHhJPYH' }, { 'User-Agent': IN_APP_UA })
+    assert.equal(click.status, 204)
+
+    const answer = await postSignedOrder(collector.url, order())
+    assert.equal(answer.status, 201)
+    assert.equal(answer.body.event_id, 'ord_84213')
+
+    const [received] = await eventually(() => (sandbox.sandbox.received().length ? sandbox.sandbox.received() : undefined), 5_000, 'the server event')
+    assert.equal(sandbox.sandbox.received().length, 1)
+    assert.equal(received!.source, 'server')
+    assert.deepEqual(received!.payload, {
+      event: 'Purchase',
+      event_time: (received!.payload as { event_time: number }).event_time,
+      event_id: 'ord_84213',
+      user: {
+        ttclid: TTCLID,
+        ttp: '2F7h37YkS1j57AYSKTI7IHhJPYH',
+        email: [sha('alice_abc@gmail.com')],
+        phone: [sha('+12133734253')],
+        external_id: [sha(VISITOR)],
+        ip: '198.51.100.23',
+        user_agent: 'Mozilla/5.0 (iPhone) Safari',
+      },
+      properties: { contents: [{ content_id: '42', quantity: 1, price: 129.5 }], content_type: 'product', currency: 'USD', value: 129.5, order_id: '84213' },
+      page: { url: 'https://shop.example/checkout/thank-you?order=84213' },
+    })
+    assert.ok(Math.abs((received!.payload as { event_time: number }).event_time - Date.now() / 1000) < 5, 'event_time is in seconds')
+    assert.equal(sandbox.sandbox.report('ord_84213').counted_once, true)
+
+    const conn = db()
+    try {
+      const row = conn.prepare(`SELECT o.linked_by, c.ttclid, c.in_app, c.utm_source FROM orders o JOIN clicks c ON c.id = o.click_id WHERE o.order_id = '84213'`).get() as Record<string, unknown>
+      assert.deepEqual(row, { linked_by: 'visitor_id', ttclid: TTCLID, in_app: 1, utm_source: 'tiktok' })
+      await eventually(() => (conn.prepare(`SELECT status FROM events`).get() as { status: string }).status === 'delivered' || undefined, 2_000, 'the receipt')
+      const attempt = conn.prepare(`SELECT http_status, code, message, request_id, batch_size FROM attempts`).get() as Record<string, unknown>
+      assert.equal(attempt.http_status, 200)
+      assert.equal(attempt.code, 0)
+      assert.equal(attempt.message, 'OK')
+      assert.equal(attempt.batch_size, 1)
+      assert.match(String(attempt.request_id), /^[0-9a-f]{32}$/)
+    } finally {
+      conn.close()
+    }
+  })
+
+  test('an order from a visitor with no ttclid click carries no ttclid', async () => {
+    await postClick(collector.url, { v: VISITOR, u: 'https://shop.example/' })
+    assert.equal((await postSignedOrder(collector.url, order())).status, 201)
+    const [received] = await eventually(() => (sandbox.sandbox.received().length ? sandbox.sandbox.received() : undefined))
+    assert.equal((received!.payload as { user: Record<string, unknown> }).user.ttclid, undefined)
+  })
+
+  test('a resend, even five at once, answers with the same event_id and creates no second event', async () => {
+    const first = await postSignedOrder(collector.url, order())
+    const resends = await Promise.all(Array.from({ length: 5 }, () => postSignedOrder(collector.url, order())))
+    for (const r of resends) {
+      assert.equal(r.status, 200)
+      assert.equal(r.body.event_id, first.body.event_id)
+      assert.equal(r.body.status, 'duplicate')
+    }
+    const conn = db()
+    try {
+      assert.equal((conn.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n, 1)
+      assert.equal((conn.prepare('SELECT COUNT(*) AS n FROM orders').get() as { n: number }).n, 1)
+    } finally {
+      conn.close()
+    }
+  })
+
+  test('an unsigned, wrongly signed or stale order is refused with 401 and nothing is stored', async () => {
+    const body = JSON.stringify(order())
+    const unsigned = await fetch(collector.url + '/orders', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body })
+    assert.equal(unsigned.status, 401)
+    assert.equal(((await unsigned.json()) as { error: { code: string } }).error.code, 'invalid_signature')
+    assert.equal((await postSignedOrder(collector.url, order(), { secret: 'some-other-secret-value' })).status, 401)
+    const stale = await postSignedOrder(collector.url, order(), { timestamp: Math.floor(Date.now() / 1000) - 600 })
+    assert.equal(stale.status, 401)
+    assert.match(stale.body.error.message, /300 s/)
+    const conn = db()
+    try {
+      assert.equal((conn.prepare('SELECT COUNT(*) AS n FROM orders').get() as { n: number }).n, 0)
+    } finally {
+      conn.close()
+    }
+  })
+
+  test('bad orders get a 400 naming the field, and nothing already stored is lost', async () => {
+    assert.equal((await postSignedOrder(collector.url, order({ order_id: 'keep-me' }))).status, 201)
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ order_id: undefined }, /^order_id:/],
+      [{ value: -1 }, /^value:/],
+      [{ currency: 'DOLLARS' }, /^currency:/],
+      [{ currency: 'XYZ' }, /^currency:/],
+      [{ contents: [{ content_id: 1, quantity: 0, price: 1 }] }, /^contents\[0\]\.quantity:/],
+      [{ contents: 'jacket' }, /^contents:/],
+      [{ ip: 'not-an-ip' }, /^ip:/],
+      [{ url: 'javascript:alert(1)' }, /^url:/],
+      [{ event_time: Date.now() }, /^event_time: .*seconds/],
+      [{ visitor_id: 'short' }, /^visitor_id:/],
+    ]
+    for (const [overrides, message] of cases) {
+      const r = await postSignedOrder(collector.url, order({ order_id: 'bad', ...overrides }))
+      assert.equal(r.status, 400, JSON.stringify(overrides))
+      assert.equal(r.body.error.code, 'invalid_request')
+      assert.match(r.body.error.message, message)
+      assert.match(r.body.error.message, /confirmed, paid orders only/)
+    }
+    const conn = db()
+    try {
+      assert.deepEqual(conn.prepare('SELECT order_id FROM orders').all(), [{ order_id: 'keep-me' }])
+    } finally {
+      conn.close()
+    }
+  })
+
+  test('invalid JSON is a 400 and an oversized body a 413, both as JSON errors', async () => {
+    const badJson = await postSignedOrder(collector.url, '{"order_id": ')
+    assert.equal(badJson.status, 400)
+    assert.equal(badJson.body.error.code, 'invalid_json')
+    const huge = await postSignedOrder(collector.url, order({ user_agent: 'x'.repeat(300_000) }))
+    assert.equal(huge.status, 413)
+    assert.equal(huge.body.error.code, 'payload_too_large')
+  })
+
+  test('an email or phone that cannot be normalised is left out with a warning, the order kept', async () => {
+    const r = await postSignedOrder(collector.url, order({ email: 'nobody', phone: '2133734253' }))
+    assert.equal(r.status, 201)
+    assert.equal(r.body.warnings.length, 2)
+    const [received] = await eventually(() => (sandbox.sandbox.received().length ? sandbox.sandbox.received() : undefined))
+    const user = (received!.payload as { user: Record<string, unknown> }).user
+    assert.equal(user.email, undefined)
+    assert.equal(user.phone, undefined)
+  })
+
+  test('raw email and phone reach neither the database nor the logs', async () => {
+    await postClick(collector.url, { v: VISITOR, u: `https://shop.example/?ttclid=${TTCLID}` })
+    await postSignedOrder(collector.url, order({ email: 'Raw.Person@Example.org', phone: '+1 213 373 4253' }))
+    await eventually(() => (sandbox.sandbox.received().length ? true : undefined))
+    await collector.delivery.idle()
+    const files = ['', '-wal', '-shm'].map((suffix) => {
+      try {
+        return readFileSync(collector.dbPath + suffix).toString('latin1')
+      } catch {
+        return ''
+      }
+    })
+    const haystack = files.join('') + collector.logs()
+    for (const needle of ['raw.person@example.org', 'Raw.Person@Example.org', '+12133734253', '2133734253', '213 373 4253']) {
+      assert.equal(haystack.includes(needle), false, `${needle} found`)
+    }
+    assert.ok(collector.logs().includes('order accepted'), 'the logs were captured')
+  })
+})
+
+describe('delivery receipts', () => {
+  test("TikTok's code in an HTTP 200 answer decides: a token the pixel does not accept fails the event with TikTok's message", async () => {
+    const sb = await startTestSandbox()
+    const c = await startTestCollector({ eventsApiUrl: sb.trackUrl, env: { CLICKRELAY_ACCESS_TOKEN: 'a-token-for-another-pixel' } })
+    try {
+      assert.equal((await postSignedOrder(c.url, order({ order_id: 'denied-1' }))).status, 201)
+      const conn = new Database(c.dbPath, { readonly: true })
+      try {
+        const row = await eventually(() => conn.prepare(`SELECT e.status, e.last_error, a.http_status, a.code FROM events e JOIN attempts a ON a.event_row = e.id`).get() as Record<string, unknown> | undefined, 3_000, 'an attempt')
+        assert.equal(row.status, 'failed')
+        assert.equal(row.http_status, 200)
+        assert.equal(row.code, 40001)
+        assert.match(String(row.last_error), /No permission/)
+      } finally {
+        conn.close()
+      }
+      assert.equal(sb.sandbox.received().length, 0)
+    } finally {
+      await c.stop()
+      await sb.close()
+    }
+  })
+
+  test('an order accepted while the Events API is unreachable is delivered once it answers', async () => {
+    // Reserve a port, then close it: the collector's first attempts are refused.
+    const probe = await startTestSandbox()
+    const port = new URL(probe.url).port
+    await probe.close()
+    const c = await startTestCollector({ eventsApiUrl: `http://127.0.0.1:${port}/open_api/v1.3/event/track/` })
+    try {
+      assert.equal((await postSignedOrder(c.url, order({ order_id: 'outage-1' }))).status, 201)
+      const conn = new Database(c.dbPath, { readonly: true })
+      try {
+        await eventually(() => ((conn.prepare(`SELECT COUNT(*) AS n FROM attempts`).get() as { n: number }).n > 0 ? true : undefined), 3_000, 'a failed attempt')
+        assert.equal((conn.prepare(`SELECT status FROM events`).get() as { status: string }).status !== 'delivered', true)
+        const sb = await startTestSandbox({ port: Number(port) })
+        try {
+          await eventually(() => ((conn.prepare(`SELECT status FROM events`).get() as { status: string }).status === 'delivered' ? true : undefined), 5_000, 'delivery after the outage')
+          assert.equal(sb.sandbox.received().length, 1)
+          assert.equal(sb.sandbox.report('ord_outage-1').counted_once, true)
+          const attempts = conn.prepare(`SELECT http_status, message FROM attempts ORDER BY id`).all() as Array<{ http_status: number | null; message: string }>
+          assert.ok(attempts.length >= 2)
+          assert.equal(attempts[0]!.http_status, null)
+          assert.match(attempts[0]!.message, /connection failed/)
+          assert.equal(attempts.at(-1)!.http_status, 200)
+        } finally {
+          await sb.close()
+        }
+      } finally {
+        conn.close()
+      }
+    } finally {
+      await c.stop()
+    }
+  })
+})

@@ -1,0 +1,12 @@
+/** Browsers the journeys pretend to be. */
+import type { BrowserContextOptions } from '@playwright/test'
+
+/** TikTok's in-app browser on an iPhone: a WKWebView whose user agent carries the app's tokens, not the word TikTok. */
+export const TIKTOK_IN_APP_IPHONE: BrowserContextOptions = {
+  userAgent:
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 musical_ly_35.1.0 JsSdk/2.0 NetType/WIFI Channel/App Store ByteLocale/en Region/US BytedanceWebview/d8a21c6',
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 3,
+  isMobile: true,
+  hasTouch: true,
+}

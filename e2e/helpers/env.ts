@@ -1,0 +1,17 @@
+/**
+ * Settings shared by the Playwright config (which starts the collector) and the specs.
+ * The runner evaluates this first and its workers inherit the environment, so they all
+ * agree on one fresh database file per run.
+ */
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+process.env.CLICKRELAY_E2E_DB ??= join(tmpdir(), `clickrelay-e2e-${process.pid}-${Date.now()}.db`)
+const port = Number(process.env.CLICKRELAY_E2E_PORT ?? 8790)
+
+export const E2E = {
+  port,
+  baseUrl: `http://127.0.0.1:${port}`,
+  dbPath: process.env.CLICKRELAY_E2E_DB,
+  orderSecret: 'e2e-order-secret-0123456789abcdef',
+}

@@ -24,7 +24,7 @@ CREATE INDEX clicks_by_ttclid  ON clicks (ttclid) WHERE ttclid IS NOT NULL;
 
 CREATE TABLE orders (
   order_id      TEXT    PRIMARY KEY,
-  event_id      TEXT    NOT NULL,
+  event_id      TEXT    NOT NULL UNIQUE,         -- orders are deduplicated on it (see common/event-id.ts)
   visitor_id    TEXT,
   email_sha256  TEXT,
   phone_sha256  TEXT,

@@ -94,7 +94,8 @@ export function openSqliteStore(path: string): Store {
                         landing_url, referrer, in_app, ip, user_agent, captured_at)
     VALUES (@visitorId, @ttclid, @ttp, @utm_source, @utm_medium, @utm_campaign, @utm_content, @utm_term,
             @landingUrl, @referrer, @inApp, @ip, @userAgent, @capturedAt)`)
-  const findOrder = db.prepare<{ orderId: string }, { event_id: string }>(`SELECT event_id FROM orders WHERE order_id = @orderId`)
+  // An order is known by its event_id: keys the contract treats as one ("#1001" and "1001") are one order.
+  const findOrder = db.prepare<{ eventId: string }, { order_id: string; event_id: string }>(`SELECT order_id, event_id FROM orders WHERE event_id = @eventId`)
   const latestClickWithTtclid = db.prepare<{ visitorId: string; from: number; to: number }, ClickRow>(`
     SELECT * FROM clicks
     WHERE visitor_id = @visitorId AND ttclid IS NOT NULL AND captured_at BETWEEN @from AND @to
@@ -144,8 +145,8 @@ export function openSqliteStore(path: string): Store {
   }
 
   const acceptOrderTx = db.transaction((order: OrderInput, window: AttributionWindow, build: BuildEvent, testEventCode: string | undefined): AcceptedOrder => {
-    const existing = findOrder.get({ orderId: order.orderId })
-    if (existing) return { created: false, orderId: order.orderId, eventId: existing.event_id }
+    const existing = findOrder.get({ eventId: order.eventId })
+    if (existing) return { created: false, orderId: existing.order_id, eventId: existing.event_id }
     const attribution = attribute(order, window)
     const event = build(order, attribution)
     insertOrder.run({

@@ -100,8 +100,9 @@ export interface QueueStats {
 export interface Store {
   saveClick(click: ClickInput): Promise<void>
   /**
-   * Stores the order and its outbound event together, or nothing. Idempotent on orderId:
-   * a resend returns the first event_id with created=false and adds no event.
+   * Stores the order and its outbound event together, or nothing. Idempotent on the order's
+   * event_id (so on its order key, as common/event-id.ts reads it): a resend returns the first
+   * order's id and event_id with created=false and adds no event.
    */
   acceptOrder(order: OrderInput, window: AttributionWindow, build: BuildEvent, testEventCode: string | undefined): Promise<AcceptedOrder>
   /** Leases up to `limit` due events until `leaseUntil`; a crash leaves them to be claimed again after it. */

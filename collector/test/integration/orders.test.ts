@@ -120,6 +120,13 @@ describe('POST /orders', () => {
     }
   })
 
+  test('order keys the event_id contract treats as one ("#84213" and 84213) are one order', async () => {
+    assert.equal((await postSignedOrder(collector.url, order({ order_id: 84213 }))).status, 201)
+    const again = await postSignedOrder(collector.url, order({ order_id: ' #84213' }))
+    assert.equal(again.status, 200)
+    assert.deepEqual([again.body.order_id, again.body.event_id, again.body.status], ['84213', 'ord_84213', 'duplicate'])
+  })
+
   test('an unsigned, wrongly signed or stale order is refused with 401 and nothing is stored', async () => {
     const body = JSON.stringify(order())
     const unsigned = await fetch(collector.url + '/orders', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body })

@@ -44,8 +44,13 @@ const optional = z
   .transform((v) => (v === '' ? undefined : v))
   .optional()
 
+function integer(min: number, max: number, what: string) {
+  const message = `${what} from ${min} to ${max}`
+  return z.coerce.number({ error: message }).int(message).min(min, message).max(max, message)
+}
+
 const schema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  PORT: integer(0, 65535, 'a port number').default(8787),
   CLICKRELAY_HOST: z.string().trim().min(1).default('127.0.0.1'),
   CLICKRELAY_DB: z.string().trim().min(1).default('./data/clickrelay.db'),
   CLICKRELAY_PIXEL_CODE: optional.pipe(z.string().regex(/^[A-Z0-9]{10,32}$/, 'a TikTok pixel code: 10 to 32 capital letters and digits').optional()),
@@ -62,7 +67,7 @@ const schema = z.object({
       .optional(),
   ),
   CLICKRELAY_TRUST_PROXY: optional,
-  CLICKRELAY_CLICK_WINDOW_DAYS: z.coerce.number().int().min(1).max(90).default(28),
+  CLICKRELAY_CLICK_WINDOW_DAYS: integer(1, 90, 'a number of days').default(28),
   CLICKRELAY_PURCHASE_EVENT: z.enum(PURCHASE_EVENTS).default('Purchase'),
   CLICKRELAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })

@@ -12,7 +12,7 @@ export default {
     plugins: [
       terser({
         ecma: 2017,
-        compress: { passes: 3, unsafe_arrows: true, unsafe_methods: true },
+        compress: { passes: 3, unsafe: true, unsafe_arrows: true, unsafe_methods: true, pure_getters: true },
         mangle: { toplevel: true },
         format: { comments: false },
       }),

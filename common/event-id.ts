@@ -19,7 +19,7 @@
  */
 
 /** Order events share the `ord_` prefix so a legacy CompletePayment pixel and a Purchase server event still carry one id. */
-const ORDER_EVENTS = ['Purchase', 'CompletePayment', 'PlaceAnOrder']
+export const ORDER_EVENTS = ['Purchase', 'CompletePayment', 'PlaceAnOrder']
 const PLAIN_KEY = /^[\w-]{1,48}$/
 
 export function eventId(event: string, orderKey: string | number): string {

@@ -1,9 +1,10 @@
 /**
- * What the on-page script sends to the collector. Keys are one letter because
- * they travel on every captured visit and are minified into dist/cr.js as-is;
- * this type is the one place that names them.
+ * What the on-page script sends to the collector's POST /collect. Keys are one letter because
+ * they travel on every captured visit and are minified into dist/cr.js as they are; this file
+ * is the one place that names them. A record without `k` is a click record.
  */
 export interface ClickRecord {
+  k?: undefined
   /** visitor ID (first-party, random, base64url) */
   v: string
   /** the page URL at capture, query string included: the collector reads ttclid and UTMs from it */
@@ -12,6 +13,33 @@ export interface ClickRecord {
   r?: string
   /** raw value of the pixel's `_ttp` cookie, when present */
   p?: string
+  /** the tag's data-cookie-domain, so the collector's Set-Cookie spans the same subdomains */
+  d?: string
+}
+
+/** From clickrelay.identify(): SHA-256 hex of the normalised email and E.164 phone, never the values. */
+export interface IdentifyRecord {
+  k: 'i'
+  v: string
+  e?: string
+  h?: string
+}
+
+/** The pixel fired an order event: its name, event_id and order key, and the browser's clock (ms). */
+export interface ReceiptRecord {
+  k: 'r'
+  v: string
+  n: string
+  i?: string
+  o?: string
+  t: number
+}
+
+export type WireRecord = ClickRecord | IdentifyRecord | ReceiptRecord
+
+/** The collector's answer to a record: the visitor ID to keep (it may hand back an older, server-set one). */
+export interface CollectAnswer {
+  v: string
 }
 
 /** Name of the first-party cookie holding the visitor ID, set by the script and re-set by the collector. */

@@ -36,6 +36,7 @@ export default defineConfig({
       CLICKRELAY_DB: E2E.dbPath,
       CLICKRELAY_ORDER_SECRET: E2E.orderSecret,
       CLICKRELAY_LOG_LEVEL: 'warn',
+      CLICKRELAY_ALLOWED_ORIGINS: E2E.storefrontOrigins.join(','),
     },
   },
 })

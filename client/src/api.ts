@@ -1,33 +1,22 @@
-/** The public `window.clickrelay` object. */
-import { eventId } from '../../common/event-id.js'
+/** Publishes `window.clickrelay` (types: client/clickrelay.d.ts) and runs what the stub queued. */
+import type { ClickRelay, ClickRelayStub } from '../clickrelay.js'
 
-export interface ClickRelay {
-  visitorId(): string
-  eventId(event: string, orderId: string | number): string
-  /** Runs `fn(clickrelay)` now, or once the script has loaded when called through the stub. */
-  ready(fn: (api: ClickRelay) => void): void
-}
-
-/** Before the script loads, a page may define `clickrelay = {q: [], ready(f) {this.q.push(f)}}`; the queued callbacks run here. */
-interface Stub {
-  q?: Array<(api: ClickRelay) => void>
-}
-
-export function install(visitor: string): ClickRelay {
-  const w = window as unknown as { clickrelay?: Stub | ClickRelay }
-  const queued = (w.clickrelay && (w.clickrelay as Stub).q) || []
-  const api: ClickRelay = {
-    visitorId: () => visitor,
-    eventId,
-    ready: (fn) => {
-      try {
-        fn(api)
-      } catch (e) {
-        setTimeout(() => { throw e })
-      }
-    },
-  }
+export function install(api: ClickRelay): void {
+  const w = window as unknown as { clickrelay?: ClickRelayStub | ClickRelay }
+  const queued = (w.clickrelay && (w.clickrelay as ClickRelayStub).q) || []
   w.clickrelay = api
   queued.forEach(api.ready)
-  return api
+}
+
+/** Runs the page's callback; its own error is reported without breaking ours. */
+export function ready(api: ClickRelay): (fn: (api: ClickRelay) => void) => void {
+  return (fn) => {
+    try {
+      fn(api)
+    } catch (e) {
+      setTimeout(() => {
+        throw e
+      })
+    }
+  }
 }

@@ -1,24 +1,108 @@
 /**
  * ClickRelay on-page script. One page load, top to bottom:
- * find our own tag, read its configuration, get the visitor's first-party ID,
- * record the visit (landing URL with its ttclid, referrer, the pixel's _ttp),
- * and publish `window.clickrelay` so the page can pair pixel and server events.
+ * find our own tag and read its data- attributes; recall the visitor (cookie, else storage);
+ * publish `window.clickrelay`; start pairing the TikTok pixel with the server; record the
+ * visit if it brings something new (a first visit, a ttclid or UTMs, a new _ttp); then keep
+ * watching for single-page navigations and a _ttp the pixel sets later.
+ * Nothing here may throw into the page or block it; a missing browser API disables only what needs it.
  */
-import { readConfig } from './config.js'
-import { cookie, visitorId } from './identity.js'
+import { eventId } from '../../common/event-id.js'
+import { VISITOR_ID_PATTERN, type WireRecord } from '../../common/wire.js'
+import type { ClickRelay } from '../clickrelay.js'
+import { install, ready } from './api.js'
+import { hasCampaign, landingUrl, onUrlChange } from './capture.js'
+import { hashOf, normalizeEmail, normalizePhone, sha256 } from './hash.js'
+import { cookie, forgetId, keepId, newId, storedId } from './identity.js'
+import { flushReceipts, track, watchPixel } from './pixel.js'
 import { send } from './send.js'
-import { install } from './api.js'
-import type { ClickRecord } from '../../common/wire.js'
+import { load, save } from './storage.js'
+
+const CONSENT_KEY = 'cr_consent'
+/** The last _ttp sent, so that a new one is sent once. */
+const TTP_KEY = 'cr_ttp'
+/** Seconds to keep looking for a _ttp the pixel sets after this script ran. */
+const TTP_CHECKS = 30
 
 const script = document.currentScript as HTMLScriptElement | null
 if (script) {
   try {
-    const config = readConfig(script)
-    const visitor = visitorId()
-    install(visitor)
-    const record: ClickRecord = { v: visitor, u: location.href, r: document.referrer || undefined, p: cookie('_ttp') }
-    send(config.endpoint + '/collect', record)
+    start(script.dataset, script.src)
   } catch (e) {
-    // Never break the merchant's page.
+    // never break the merchant's page
   }
+}
+
+function start(data: DOMStringMap, src: string): void {
+  const endpoint = (data.endpoint || new URL(src).origin).replace(/\/+$/, '') + '/collect'
+  const cookieDomain = data.cookieDomain
+  let visitor = storedId()
+  let granted = data.consent != 'required' || load(CONSENT_KEY) == '1'
+  let lastUrl: string | undefined
+
+  const id = (): string => {
+    keepId((visitor = visitor || newId()), cookieDomain)
+    return visitor
+  }
+  const post = (record: WireRecord): void =>
+    send(endpoint, record, (answer) => {
+      answer.v != visitor && VISITOR_ID_PATTERN.test(answer.v) && keepId((visitor = answer.v), cookieDomain)
+    })
+
+  /** Sends a click record when consent allows and the URL or the _ttp cookie is news. */
+  function capture(url: string, firstVisit?: boolean): void {
+    const ttp = cookie('_ttp')
+    if (granted && (firstVisit || (hasCampaign(url) && url != lastUrl) || (ttp && ttp != load(TTP_KEY)))) {
+      lastUrl = url
+      save(TTP_KEY, ttp)
+      post({ v: id(), u: url, r: document.referrer || undefined, p: ttp, d: cookieDomain })
+    }
+  }
+  const captureLanding = () => capture(landingUrl(), !visitor)
+  const recheck = () => {
+    capture(location.href)
+    flushReceipts()
+  }
+
+  const api: ClickRelay = {
+    visitorId: () => visitor,
+    eventId,
+    track,
+    ready: (fn) => run(fn),
+    identify: (fields) =>
+      granted && window.crypto && crypto.subtle
+        ? Promise.all([hashOf(fields.email, normalizeEmail), hashOf(fields.phone, (p) => normalizePhone(p, data.phoneCountry)), sha256(id())])
+            .then(([email, phone, externalId]) => {
+              ;(email || phone) && post({ k: 'i', v: id(), e: email, h: phone })
+              const ttq = (window as unknown as { ttq?: { identify?: (fields: object) => void } }).ttq
+              ttq && ttq.identify && ttq.identify({ email, phone_number: phone, external_id: externalId })
+            })
+            .catch(() => {})
+        : Promise.resolve(),
+    consent(given) {
+      granted = given
+      if (given) {
+        save(CONSENT_KEY, '1')
+        captureLanding()
+      } else {
+        forgetId(cookieDomain)
+        save(CONSENT_KEY)
+        save(TTP_KEY)
+        visitor = undefined
+      }
+    },
+  }
+  const run = ready(api)
+  install(api)
+
+  // Put back whichever of cookie and storage was lost.
+  granted && visitor && keepId(visitor, cookieDomain)
+  watchPixel(([name, pixelEventId, orderKey, time]) => granted && post({ k: 'r', v: id(), n: name, i: pixelEventId, o: orderKey, t: time }))
+  captureLanding()
+  onUrlChange(() => capture(location.href))
+  let checks = 0
+  const timer = setInterval(() => {
+    recheck()
+    ++checks < TTP_CHECKS || clearInterval(timer)
+  }, 1000)
+  addEventListener('pagehide', recheck)
 }

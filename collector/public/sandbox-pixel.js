@@ -15,11 +15,12 @@
   var pixelCode = src.searchParams.get('sdkid') || ''
   var testEventCode = src.searchParams.get('test_event_code') || undefined
 
-  var ttp = readCookie('_ttp')
-  if (!ttp) {
-    ttp = randomId(27)
-    document.cookie = '_ttp=' + ttp + '; Max-Age=' + 395 * 86400 + '; Path=/; SameSite=Lax'
+  // Like the real pixel, _ttp exists only once the library has run; ?ttp_delay=ms sets it later still.
+  var ttpDelay = Number(src.searchParams.get('ttp_delay')) || 0
+  function setTtp() {
+    if (!readCookie('_ttp')) document.cookie = '_ttp=' + randomId(27) + '; Max-Age=' + 395 * 86400 + '; Path=/; SameSite=Lax'
   }
+  ttpDelay ? setTimeout(setTtp, ttpDelay) : setTtp()
 
   /** @type {Record<string, unknown>} */
   var identity = {}
@@ -36,7 +37,8 @@
         identified: Object.keys(identity),
         test_event_code: testEventCode,
       }
-      fetch(sandbox + '/pixel/track', { method: 'POST', keepalive: true, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }).catch(function () {})
+      // text/plain: a CORS-simple request, so pages on other origins need no preflight
+      fetch(sandbox + '/pixel/track', { method: 'POST', keepalive: true, headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify(body) }).catch(function () {})
     },
     page: function () {},
     /** @param {Record<string, unknown>} fields */

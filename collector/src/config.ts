@@ -32,6 +32,8 @@ export interface Config {
   adminToken: string | undefined
   defaultCountry: CountryCode | undefined
   trustProxy: boolean | number | string
+  /** Other origins whose pages may send records to /collect (a collector on t.shop.example for pages on shop.example). */
+  allowedOrigins: string[]
   clickWindowDays: number
   logLevel: string
 }
@@ -67,6 +69,13 @@ const schema = z.object({
       .optional(),
   ),
   CLICKRELAY_TRUST_PROXY: optional,
+  CLICKRELAY_ALLOWED_ORIGINS: optional.pipe(
+    z
+      .string()
+      .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+      .refine((list) => list.every((o) => URL.canParse(o) && new URL(o).origin === o), 'a comma-separated list of origins like https://shop.example (scheme, host, optional port; no path)')
+      .optional(),
+  ),
   CLICKRELAY_CLICK_WINDOW_DAYS: integer(1, 90, 'a number of days').default(28),
   CLICKRELAY_PURCHASE_EVENT: z.enum(PURCHASE_EVENTS).default('Purchase'),
   CLICKRELAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -99,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     adminToken: e.CLICKRELAY_ADMIN_TOKEN,
     defaultCountry: e.CLICKRELAY_DEFAULT_COUNTRY as CountryCode | undefined,
     trustProxy: parseTrustProxy(e.CLICKRELAY_TRUST_PROXY),
+    allowedOrigins: e.CLICKRELAY_ALLOWED_ORIGINS ?? [],
     clickWindowDays: e.CLICKRELAY_CLICK_WINDOW_DAYS,
     logLevel: e.CLICKRELAY_LOG_LEVEL,
   }

@@ -5,8 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max'
-
-const SHA256_HEX = /^[0-9a-f]{64}$/
+import { normalizeEmail, SHA256_HEX } from '../../common/normalize.js'
 
 export function sha256(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex')
@@ -18,9 +17,10 @@ export function isSha256(value: string): boolean {
 
 /** Trimmed, lowercased, hashed. Undefined for something that is not an email address. */
 export function hashEmail(raw: string): string | undefined {
-  const email = raw.trim().toLowerCase()
-  if (isSha256(email)) return email
-  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) ? sha256(email) : undefined
+  const trimmed = raw.trim().toLowerCase()
+  if (isSha256(trimmed)) return trimmed
+  const email = normalizeEmail(trimmed)
+  return email && sha256(email)
 }
 
 /** E.164 ("+12133734253") through libphonenumber-js, then hashed. Undefined when the number cannot be normalised: never sent malformed. */

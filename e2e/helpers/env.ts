@@ -14,4 +14,7 @@ export const E2E = {
   baseUrl: `http://127.0.0.1:${port}`,
   dbPath: process.env.CLICKRELAY_E2E_DB,
   orderSecret: 'e2e-order-secret-0123456789abcdef',
+  /** Each parallel worker's fixture storefront listens on its own port, allowed to send to the collector. */
+  storefrontPort: (parallelIndex: number) => port + 1 + parallelIndex,
+  storefrontOrigins: Array.from({ length: 8 }, (_, i) => `http://127.0.0.1:${port + 1 + i}`),
 }

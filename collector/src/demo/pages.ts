@@ -16,12 +16,12 @@ export interface PageOptions {
   purchaseEvent: string
 }
 
-function pixelBaseCode(pixelCode: string): string {
-  // The shape of TikTok's base code: a queueing stub, then the library loaded asynchronously.
+/** The shape of TikTok's base code: a queueing stub, then the library (here the sandbox's stand-in) loaded asynchronously. */
+export function pixelBaseCode(pixelCode: string, libraryUrl = '/sandbox/pixel/events.js'): string {
   return `!function(w,d,t){w.TiktokAnalyticsObject=t;var ttq=w[t]=w[t]||[];ttq.methods=["page","track","identify","instance"];
 ttq.setAndDefer=function(o,m){o[m]=function(){o.push([m].concat(Array.prototype.slice.call(arguments,0)))}};
 for(var i=0;i<ttq.methods.length;i++)ttq.setAndDefer(ttq,ttq.methods[i]);
-ttq.load=function(e){var s=d.createElement("script");s.async=!0;s.src="/sandbox/pixel/events.js?sdkid="+e+"&lib="+t;var f=d.getElementsByTagName("script")[0];f.parentNode.insertBefore(s,f)};
+ttq.load=function(e){var s=d.createElement("script");s.async=!0;s.src=${scriptJson(libraryUrl)}+(${scriptJson(libraryUrl)}.indexOf("?")<0?"?":"&")+"sdkid="+e+"&lib="+t;var f=d.getElementsByTagName("script")[0];f.parentNode.insertBefore(s,f)};
 ttq.load(${scriptJson(pixelCode)});ttq.page();}(window,document,"ttq");`
 }
 

@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { SQL_DIR } from '../paths.js'
 import type { TikTokEvent } from '../tiktok/types.js'
-import type { AcceptedOrder, Attribution, AttributionWindow, BuildEvent, Click, ClickInput, DeliveryOutcome, OrderInput, OutboxEvent, QueueStats, Store } from './store.js'
+import type { AcceptedOrder, Attribution, AttributionWindow, BuildEvent, Click, ClickInput, DeliveryOutcome, IdentityInput, OrderInput, OutboxEvent, PixelReceiptInput, QueueStats, Store } from './store.js'
 
 export function migrate(db: Database.Database, dir = SQL_DIR): number {
   const files = readdirSync(dir)
@@ -95,11 +95,26 @@ export function openSqliteStore(path: string): Store {
     VALUES (@visitorId, @ttclid, @ttp, @utm_source, @utm_medium, @utm_campaign, @utm_content, @utm_term,
             @landingUrl, @referrer, @inApp, @ip, @userAgent, @capturedAt)`)
   // An order is known by its event_id: keys the contract treats as one ("#1001" and "1001") are one order.
+  const upsertIdentity = db.prepare(`
+    INSERT INTO identities (visitor_id, kind, sha256, first_seen, last_seen) VALUES (@visitorId, @kind, @hash, @at, @at)
+    ON CONFLICT (visitor_id, kind, sha256) DO UPDATE SET last_seen = excluded.last_seen`)
+  const insertReceipt = db.prepare(`
+    INSERT INTO pixel_receipts (visitor_id, event_name, event_id, order_key, client_time, received_at)
+    VALUES (@visitorId, @eventName, @eventId, @orderKey, @clientTime, @receivedAt)`)
+  const saveIdentityTx = db.transaction((identity: IdentityInput) => {
+    if (identity.emailHash) upsertIdentity.run({ visitorId: identity.visitorId, kind: 'email', hash: identity.emailHash, at: identity.seenAt })
+    if (identity.phoneHash) upsertIdentity.run({ visitorId: identity.visitorId, kind: 'phone', hash: identity.phoneHash, at: identity.seenAt })
+  })
   const findOrder = db.prepare<{ eventId: string }, { order_id: string; event_id: string }>(`SELECT order_id, event_id FROM orders WHERE event_id = @eventId`)
+  // The most recent ttclid, and the moment it was first captured: later records of the same
+  // visit (a _ttp that appeared, a reload) repeat the ttclid but are not the click.
   const latestClickWithTtclid = db.prepare<{ visitorId: string; from: number; to: number }, ClickRow>(`
     SELECT * FROM clicks
-    WHERE visitor_id = @visitorId AND ttclid IS NOT NULL AND captured_at BETWEEN @from AND @to
-    ORDER BY captured_at DESC, id DESC LIMIT 1`)
+    WHERE visitor_id = @visitorId AND captured_at BETWEEN @from AND @to
+      AND ttclid = (SELECT ttclid FROM clicks
+                    WHERE visitor_id = @visitorId AND ttclid IS NOT NULL AND captured_at BETWEEN @from AND @to
+                    ORDER BY captured_at DESC, id DESC LIMIT 1)
+    ORDER BY captured_at, id LIMIT 1`)
   const latestClickWithTtp = db.prepare<{ visitorId: string; from: number; to: number }, ClickRow>(`
     SELECT * FROM clicks
     WHERE visitor_id = @visitorId AND ttp IS NOT NULL AND captured_at BETWEEN @from AND @to
@@ -204,6 +219,12 @@ export function openSqliteStore(path: string): Store {
         userAgent: click.userAgent ?? null,
         capturedAt: click.capturedAt,
       })
+    },
+    async saveIdentity(identity: IdentityInput) {
+      saveIdentityTx(identity)
+    },
+    async savePixelReceipt(r: PixelReceiptInput) {
+      insertReceipt.run({ ...r, eventId: r.eventId ?? null, orderKey: r.orderKey ?? null, clientTime: r.clientTime ?? null })
     },
     async acceptOrder(order, window, build, testEventCode) {
       return acceptOrderTx.immediate(order, window, build, testEventCode)

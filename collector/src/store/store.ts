@@ -97,8 +97,27 @@ export interface QueueStats {
   oldestWaitingSince: number | undefined
 }
 
+export interface IdentityInput {
+  visitorId: string
+  emailHash: string | undefined
+  phoneHash: string | undefined
+  seenAt: number
+}
+
+export interface PixelReceiptInput {
+  visitorId: string
+  eventName: string
+  eventId: string | undefined
+  orderKey: string | undefined
+  clientTime: number | undefined
+  receivedAt: number
+}
+
 export interface Store {
   saveClick(click: ClickInput): Promise<void>
+  /** Records the hashed email and/or phone a visitor identified with. */
+  saveIdentity(identity: IdentityInput): Promise<void>
+  savePixelReceipt(receipt: PixelReceiptInput): Promise<void>
   /**
    * Stores the order and its outbound event together, or nothing. Idempotent on the order's
    * event_id (so on its order key, as common/event-id.ts reads it): a resend returns the first

@@ -11,7 +11,7 @@ let collector: TestCollector
 describe('collector endpoints', () => {
   before(async () => {
     sandbox = await startTestSandbox()
-    collector = await startTestCollector({ eventsApiUrl: sandbox.trackUrl })
+    collector = await startTestCollector({ eventsApiUrl: sandbox.trackUrl, env: { CLICKRELAY_ALLOWED_ORIGINS: 'https://shop.example, https://www.shop.example' } })
   })
   after(async () => {
     await collector.stop()
@@ -24,7 +24,8 @@ describe('collector endpoints', () => {
       { v: 'collect_visitor_001', u: 'https://shop.example/p?ttclid=E.C.P.xyz&utm_source=tiktok&utm_campaign=spring', r: 'https://www.tiktok.com/', p: '2F7h37YkS1j57AYSKTI7IHhJPYH.tt.1' },
       { 'User-Agent': 'Mozilla/5.0 trill_340100 BytedanceWebview' },
     )
-    assert.equal(r.status, 204)
+    assert.equal(r.status, 200)
+    assert.deepEqual(r.body, { v: 'collect_visitor_001' })
     const cookie = r.headers.get('set-cookie') ?? ''
     assert.match(cookie, /^cr_vid=collect_visitor_001;/)
     assert.match(cookie, /Max-Age=34560000/)
@@ -46,6 +47,66 @@ describe('collector endpoints', () => {
     } finally {
       conn.close()
     }
+  })
+
+  test('the visitor cookie the browser sent wins over the script\'s ID, and the answer hands it back', async () => {
+    const r = await postClick(collector.url, { v: 'script_visitor_0001', u: 'https://shop.example/?ttclid=E.C.P.handback' }, { Cookie: 'other=1; cr_vid=server_visitor_0001' })
+    assert.deepEqual(r.body, { v: 'server_visitor_0001' })
+    assert.match(r.headers.get('set-cookie') ?? '', /^cr_vid=server_visitor_0001;/)
+    const conn = new Database(collector.dbPath, { readonly: true })
+    try {
+      assert.deepEqual(conn.prepare(`SELECT visitor_id FROM clicks WHERE ttclid = 'E.C.P.handback'`).all(), [{ visitor_id: 'server_visitor_0001' }])
+    } finally {
+      conn.close()
+    }
+  })
+
+  test('data-cookie-domain sets the cookie Domain only for the request host or a parent of it', async () => {
+    const covered = await postClick(collector.url, { v: 'domain_visitor_0001', u: 'https://shop.example/', d: '127.0.0.1' })
+    assert.match(covered.headers.get('set-cookie') ?? '', /Domain=127\.0\.0\.1/)
+    const foreign = await postClick(collector.url, { v: 'domain_visitor_0001', u: 'https://shop.example/', d: 'evil.example' })
+    assert.doesNotMatch(foreign.headers.get('set-cookie') ?? '', /Domain=/)
+  })
+
+  test('identify records store the hashes; pixel receipts store the event, event_id and order key', async () => {
+    const email = 'a'.repeat(64)
+    const phone = 'b'.repeat(64)
+    assert.equal((await postClick(collector.url, { k: 'i', v: 'ident_visitor_0001', e: email, h: phone })).status, 200)
+    assert.equal((await postClick(collector.url, { k: 'i', v: 'ident_visitor_0001', e: email })).status, 200)
+    assert.equal((await postClick(collector.url, { k: 'r', v: 'ident_visitor_0001', n: 'Purchase', i: 'ord_1001', o: '1001', t: 1_781_438_400_000 })).status, 200)
+    for (const bad of [
+      { k: 'i', v: 'ident_visitor_0001' },
+      { k: 'i', v: 'ident_visitor_0001', e: 'raw@example.com' },
+      { k: 'r', v: 'ident_visitor_0001', n: 'purchase', t: 1 },
+      { k: 'x', v: 'ident_visitor_0001' },
+    ]) {
+      const r = await postClick(collector.url, bad)
+      assert.equal(r.status, 400, JSON.stringify(bad))
+    }
+    const conn = new Database(collector.dbPath, { readonly: true })
+    try {
+      assert.deepEqual(conn.prepare(`SELECT kind, sha256 FROM identities WHERE visitor_id = 'ident_visitor_0001' ORDER BY kind`).all(), [
+        { kind: 'email', sha256: email },
+        { kind: 'phone', sha256: phone },
+      ])
+      assert.deepEqual(conn.prepare(`SELECT event_name, event_id, order_key, client_time FROM pixel_receipts WHERE visitor_id = 'ident_visitor_0001'`).all(), [
+        { event_name: 'Purchase', event_id: 'ord_1001', order_key: '1001', client_time: 1_781_438_400_000 },
+      ])
+    } finally {
+      conn.close()
+    }
+  })
+
+  test('pages on other origins may send records only when CLICKRELAY_ALLOWED_ORIGINS lists them', async () => {
+    const allowed = await postClick(collector.url, { v: 'origin_visitor_001', u: 'https://shop.example/' }, { Origin: 'https://shop.example' })
+    assert.equal(allowed.status, 200)
+    assert.equal(allowed.headers.get('access-control-allow-origin'), 'https://shop.example')
+    assert.equal(allowed.headers.get('access-control-allow-credentials'), 'true')
+    const refused = await postClick(collector.url, { v: 'origin_visitor_002', u: 'https://elsewhere.example/' }, { Origin: 'https://elsewhere.example' })
+    assert.equal(refused.status, 403)
+    assert.equal(refused.body?.error.code, 'origin_not_allowed')
+    const sameOrigin = await postClick(collector.url, { v: 'origin_visitor_003', u: 'https://shop.example/' }, { Origin: collector.url })
+    assert.equal(sameOrigin.status, 200)
   })
 
   test('X-Forwarded-For is ignored unless the proxy is trusted', async () => {

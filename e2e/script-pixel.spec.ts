@@ -1,0 +1,82 @@
+/**
+ * Pairing with the pixel without merchant code: an order event fired with an order_id and no
+ * event_id gets the shared event_id, whether the ClickRelay tag comes before or after the
+ * pixel's base code and after the pixel's library replaced its stub; each order event the pixel
+ * fires becomes a receipt at the collector; a blocked pixel leaves none.
+ */
+import type { Page } from '@playwright/test'
+import { expectReceived, query } from './helpers/sandbox.js'
+import { expect, pixel, tag, test } from './helpers/storefront.js'
+
+
+const orderKey = (name: string) => `${name}-${test.info().parallelIndex}-${Date.now()}`
+const fire = (page: Page, event: string, order: string) =>
+  page.evaluate(([e, o]) => (window as unknown as { ttq: { track(e: string, p: object): void } }).ttq.track(e!, { value: 10, currency: 'EUR', order_id: o }), [event, order])
+
+const receipts = (key: string) => query<{ event_name: string; event_id: string | null; order_key: string }>(`SELECT event_name, event_id, order_key FROM pixel_receipts WHERE order_key = ?`, key)
+
+for (const [placement, head] of [
+  ['before', () => tag() + pixel()],
+  ['after', () => pixel() + tag()],
+] as const) {
+  test(`with the tag ${placement} the pixel's base code, an order event fired at once gets the shared event_id`, async ({ page, request, store }) => {
+    // TikTok's library is a large third-party download; it arrives after the merchant's own small script.
+    await page.route('**/sandbox/pixel/events.js*', async (route) => {
+      await new Promise((r) => setTimeout(r, 300))
+      await route.continue()
+    })
+    const key = orderKey(`tag-${placement}`)
+    // Fired from an inline script straight after both tags: into the base code's stub, before either library has loaded.
+    store.page(`/thanks-${placement}`, head() + `<script>ttq.track('Purchase', { value: 10, currency: 'EUR', order_id: ${JSON.stringify(key)} })</script>`)
+    await page.goto(`${store.url}/thanks-${placement}`)
+    await expectReceived(request, `ord_${key}`, 'pixel', [{ event: 'Purchase', eventId: `ord_${key}` }])
+    await expect.poll(() => receipts(key)).toEqual([{ event_name: 'Purchase', event_id: `ord_${key}`, order_key: key }])
+  })
+}
+
+test('after the pixel library has replaced its stub, ttq.track still gets the event_id, and an explicit one is kept', async ({ page, request, store }) => {
+  store.page('/late-order', tag() + pixel())
+  await page.goto(`${store.url}/late-order`)
+  await page.waitForFunction(() => !Array.isArray((window as unknown as { ttq: unknown }).ttq))
+  const key = orderKey('loaded')
+  await fire(page, 'CompletePayment', key)
+  await expectReceived(request, `ord_${key}`, 'pixel', [{ event: 'CompletePayment', eventId: `ord_${key}` }])
+  await expect.poll(() => receipts(key)).toEqual([{ event_name: 'CompletePayment', event_id: `ord_${key}`, order_key: key }])
+
+  const own = orderKey('own-id')
+  await page.evaluate((o) => (window as unknown as { ttq: { track(e: string, p: object, x: object): void } }).ttq.track('Purchase', { order_id: o }, { event_id: 'merchant-chosen-1' }), own)
+  await expectReceived(request, 'merchant-chosen-1', 'pixel', [{ event: 'Purchase', eventId: 'merchant-chosen-1' }])
+})
+
+test('clickrelay.track() fires the pixel with the shared event_id', async ({ page, request, store }) => {
+  store.page('/explicit', tag() + pixel())
+  await page.goto(`${store.url}/explicit`)
+  await page.waitForFunction(() => typeof (window as unknown as { clickrelay?: { track?: unknown } }).clickrelay?.track === 'function')
+  const key = orderKey('explicit')
+  await page.evaluate((o) => (window as unknown as { clickrelay: { track(e: string, p: object): void } }).clickrelay.track('Purchase', { value: 5, currency: 'EUR', order_id: o }), key)
+  await expectReceived(request, `ord_${key}`, 'pixel', [{ event: 'Purchase', eventId: `ord_${key}`, payload: expect.objectContaining({ properties: expect.objectContaining({ value: 5 }) }) }])
+})
+
+test('events that are not orders pass through untouched and leave no receipt', async ({ page, request, store }) => {
+  store.page('/browse', tag() + pixel())
+  await page.goto(`${store.url}/browse`)
+  await page.waitForFunction(() => !Array.isArray((window as unknown as { ttq: unknown }).ttq))
+  const key = orderKey('view')
+  await fire(page, 'ViewContent', key)
+  await expect.poll(async () => (await (await request.get('/sandbox/received', { params: { source: 'pixel' } })).json()).events.filter((e: { payload: { properties: { order_id?: string } } }) => e.payload.properties.order_id === key)).toEqual([
+    expect.objectContaining({ event: 'ViewContent', payload: expect.not.objectContaining({ event_id: expect.anything() }) }),
+  ])
+  expect(receipts(key)).toEqual([])
+})
+
+test('a blocked pixel library leaves the order without a receipt (server-only)', async ({ page, store }) => {
+  await page.route('**/sandbox/pixel/events.js*', (route) => route.abort('blockedbyclient'))
+  const key = orderKey('blocked')
+  store.page('/blocked', tag() + pixel() + `<script>ttq.track('Purchase', { order_id: ${JSON.stringify(key)} })</script>`)
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(e.message))
+  await page.goto(`${store.url}/blocked`)
+  await page.waitForTimeout(2_000)
+  expect(receipts(key)).toEqual([])
+  expect(errors).toEqual([])
+})

@@ -4,6 +4,7 @@
  */
 import { defineConfig } from '@playwright/test'
 import { browserLaunchOptions } from './helpers/browser.js'
+import { DESKTOP_CHROME_UA } from './helpers/devices.js'
 import { E2E } from './helpers/env.js'
 
 export default defineConfig({
@@ -18,6 +19,7 @@ export default defineConfig({
   reporter: [['list'], ['html', { outputFolder: '../playwright-report', open: 'never' }]],
   use: {
     baseURL: E2E.baseUrl,
+    userAgent: DESKTOP_CHROME_UA,
     launchOptions: browserLaunchOptions(),
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',

@@ -5,7 +5,7 @@
  */
 import type { ClickRecord } from '../common/wire.js'
 import { query } from './helpers/sandbox.js'
-import { expect, pixel, recordsSent, tag, test } from './helpers/storefront.js'
+import { expect, pixel, recordsSent, tag, test, unique } from './helpers/storefront.js'
 
 
 test('a first visit is recorded once; later pageviews without news send nothing; a UTM visit is recorded', async ({ page, store }) => {
@@ -26,13 +26,14 @@ test('a first visit is recorded once; later pageviews without news send nothing;
 })
 
 test('a ttclid the page strips with replaceState before the script runs is still captured', async ({ page, store }) => {
+  const ttclid = `E.C.P.${unique('stripped')}`
   store.page('/strip', `<script>history.replaceState(null, '', location.pathname)</script>${tag()}`)
   const sent = recordsSent(page)
-  await page.goto(`${store.url}/strip?ttclid=E.C.P.stripped-1&utm_source=tiktok`)
+  await page.goto(`${store.url}/strip?ttclid=${ttclid}&utm_source=tiktok`)
   await expect.poll(() => sent.length).toBe(1)
   expect(page.url()).toBe(`${store.url}/strip`)
-  expect((sent[0] as ClickRecord).u).toBe(`${store.url}/strip?ttclid=E.C.P.stripped-1&utm_source=tiktok`)
-  await expect.poll(() => query(`SELECT utm_source FROM clicks WHERE ttclid = 'E.C.P.stripped-1'`)).toEqual([{ utm_source: 'tiktok' }])
+  expect((sent[0] as ClickRecord).u).toBe(`${store.url}/strip?ttclid=${ttclid}&utm_source=tiktok`)
+  await expect.poll(() => query(`SELECT utm_source FROM clicks WHERE ttclid = ?`, ttclid)).toEqual([{ utm_source: 'tiktok' }])
 })
 
 test('single-page navigation through pushState, replaceState and popstate is captured like page loads', async ({ page, store }) => {

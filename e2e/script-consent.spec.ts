@@ -6,7 +6,7 @@ import type { BrowserContext, Page } from '@playwright/test'
 import type { ClickRecord } from '../common/wire.js'
 import { E2E } from './helpers/env.js'
 import { query } from './helpers/sandbox.js'
-import { expect, tag, test } from './helpers/storefront.js'
+import { expect, tag, test, unique } from './helpers/storefront.js'
 
 
 type Api = { clickrelay: { consent(g: boolean): void; visitorId(): string | undefined; eventId(e: string, o: string): string } }
@@ -16,10 +16,11 @@ const stored = async (page: Page, context: BrowserContext) => ({
 })
 
 test('without consent nothing is stored or sent; consent(true) captures from then on; consent(false) clears', async ({ page, context, store }) => {
+  const ttclid = `E.C.P.${unique('consent')}`
   store.page('/consent', tag('data-consent="required"'))
   const requests: string[] = []
   page.on('request', (r) => r.url().startsWith(E2E.baseUrl) && !r.url().endsWith('/cr.js') && requests.push(r.url()))
-  await page.goto(`${store.url}/consent?ttclid=E.C.P.consent-1`)
+  await page.goto(`${store.url}/consent?ttclid=${ttclid}`)
   await page.waitForFunction(() => typeof (window as unknown as Partial<Api>).clickrelay?.consent === 'function')
   await page.waitForTimeout(1_500)
   expect(requests).toEqual([])
@@ -30,8 +31,8 @@ test('without consent nothing is stored or sent; consent(true) captures from the
   const collect = page.waitForRequest((r) => r.url().endsWith('/collect'))
   await page.evaluate(() => (window as unknown as Api).clickrelay.consent(true))
   const record = JSON.parse((await collect).postData()!) as ClickRecord
-  expect(record.u).toContain('ttclid=E.C.P.consent-1')
-  await expect.poll(() => query(`SELECT visitor_id FROM clicks WHERE ttclid = 'E.C.P.consent-1'`)).toEqual([{ visitor_id: record.v }])
+  expect(record.u).toContain(`ttclid=${ttclid}`)
+  await expect.poll(() => query(`SELECT visitor_id FROM clicks WHERE ttclid = ?`, ttclid)).toEqual([{ visitor_id: record.v }])
   expect((await stored(page, context)).cookies).toEqual(['cr_vid'])
 
   // The choice is remembered: the next page captures without being asked again.

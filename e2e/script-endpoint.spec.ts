@@ -6,22 +6,24 @@
  */
 import { E2E } from './helpers/env.js'
 import { query } from './helpers/sandbox.js'
-import { expect, tag, test } from './helpers/storefront.js'
+import { expect, tag, test, unique } from './helpers/storefront.js'
 
 
 test('the script sends its click record to the origin it was loaded from', async ({ page, store }) => {
+  const ttclid = `E.C.P.${unique('origin-default')}`
   store.page('/landing', tag())
   const collect = page.waitForRequest((r) => r.url().endsWith('/collect'))
-  await page.goto(`${store.url}/landing?ttclid=E.C.P.origin-default`)
+  await page.goto(`${store.url}/landing?ttclid=${ttclid}`)
   expect((await collect).url()).toBe(`${E2E.baseUrl}/collect`)
-  await expect.poll(() => query(`SELECT ttclid FROM clicks WHERE ttclid = 'E.C.P.origin-default'`).length).toBe(1)
+  await expect.poll(() => query(`SELECT ttclid FROM clicks WHERE ttclid = ?`, ttclid).length).toBe(1)
 })
 
 test('data-endpoint on the tag overrides where records go', async ({ page, store }) => {
+  const ttclid = `E.C.P.${unique('origin-override')}`
   const other = `http://localhost:${E2E.port}`
   store.page('/landing', tag(`data-endpoint="${other}/"`))
   const collect = page.waitForRequest((r) => r.url().endsWith('/collect'))
-  await page.goto(`${store.url}/landing?ttclid=E.C.P.origin-override`)
+  await page.goto(`${store.url}/landing?ttclid=${ttclid}`)
   expect((await collect).url()).toBe(`${other}/collect`)
-  await expect.poll(() => query(`SELECT ttclid FROM clicks WHERE ttclid = 'E.C.P.origin-override'`).length).toBe(1)
+  await expect.poll(() => query(`SELECT ttclid FROM clicks WHERE ttclid = ?`, ttclid).length).toBe(1)
 })

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import type { ClickRecord, IdentifyRecord } from '../common/wire.js'
 import { query } from './helpers/sandbox.js'
-import { expect, pixel, recordsSent, tag, test } from './helpers/storefront.js'
+import { expect, pixel, recordsSent, tag, test, unique } from './helpers/storefront.js'
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex')
 const visitorId = () => (window as unknown as { clickrelay: { visitorId(): string | undefined } }).clickrelay.visitorId()
@@ -59,12 +59,13 @@ test('the script keeps the visitor ID the collector hands back', async ({ page, 
   await page.goto(`${store.url}/no-tag`)
   await page.evaluate(() => localStorage.setItem('cr_vid', 'script00000000000000abcd'))
   const sent = recordsSent(page)
-  await page.goto(`${store.url}/handback?utm_source=handback`)
+  const campaign = unique('handback')
+  await page.goto(`${store.url}/handback?utm_source=${campaign}`)
   await expect.poll(() => sent.length).toBe(1)
   expect((sent[0] as ClickRecord).v).toBe('script00000000000000abcd')
   await expect.poll(() => page.evaluate(visitorId)).toBe(serverId)
   expect(await page.evaluate(() => localStorage.getItem('cr_vid'))).toBe(serverId)
-  await expect.poll(() => query(`SELECT visitor_id FROM clicks WHERE utm_source = 'handback'`)).toEqual([{ visitor_id: serverId }])
+  await expect.poll(() => query(`SELECT visitor_id FROM clicks WHERE utm_source = ?`, campaign)).toEqual([{ visitor_id: serverId }])
 })
 
 test('identify() sends only SHA-256 hashes to the collector and to the pixel', async ({ page, store }) => {

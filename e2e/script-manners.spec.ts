@@ -1,6 +1,6 @@
 /** The script never throws into the page and degrades silently where a browser API is missing. */
 import { query } from './helpers/sandbox.js'
-import { expect, tag, test } from './helpers/storefront.js'
+import { expect, tag, test, unique } from './helpers/storefront.js'
 
 
 test('with localStorage throwing (private modes, blocked storage) the click is still captured by cookie, without errors', async ({ page, store }) => {
@@ -14,8 +14,9 @@ test('with localStorage throwing (private modes, blocked storage) the click is s
   const errors: string[] = []
   page.on('pageerror', (e) => errors.push(e.message))
   store.page('/no-storage', tag())
-  await page.goto(`${store.url}/no-storage?ttclid=E.C.P.no-storage`)
-  await expect.poll(() => query(`SELECT COUNT(*) AS n FROM clicks WHERE ttclid = 'E.C.P.no-storage'`)).toEqual([{ n: 1 }])
+  const ttclid = `E.C.P.${unique('no-storage')}`
+  await page.goto(`${store.url}/no-storage?ttclid=${ttclid}`)
+  await expect.poll(() => query(`SELECT COUNT(*) AS n FROM clicks WHERE ttclid = ?`, ttclid)).toEqual([{ n: 1 }])
   await page.waitForTimeout(1_200)
   expect(errors).toEqual([])
 })
@@ -44,7 +45,8 @@ test('an error in a ready() callback of the page does not stop the script', asyn
   )
   const errors: string[] = []
   page.on('pageerror', (e) => errors.push(e.message))
-  await page.goto(`${store.url}/bad-callback?ttclid=E.C.P.bad-callback`)
-  await expect.poll(() => query(`SELECT COUNT(*) AS n FROM clicks WHERE ttclid = 'E.C.P.bad-callback'`)).toEqual([{ n: 1 }])
+  const ttclid = `E.C.P.${unique('bad-callback')}`
+  await page.goto(`${store.url}/bad-callback?ttclid=${ttclid}`)
+  await expect.poll(() => query(`SELECT COUNT(*) AS n FROM clicks WHERE ttclid = ?`, ttclid)).toEqual([{ n: 1 }])
   await expect.poll(() => errors).toEqual(['merchant bug'])
 })

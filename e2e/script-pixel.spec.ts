@@ -6,10 +6,10 @@
  */
 import type { Page } from '@playwright/test'
 import { expectReceived, query } from './helpers/sandbox.js'
-import { expect, pixel, tag, test } from './helpers/storefront.js'
+import { expect, pixel, tag, test, unique } from './helpers/storefront.js'
 
 
-const orderKey = (name: string) => `${name}-${test.info().parallelIndex}-${Date.now()}`
+const orderKey = unique
 const fire = (page: Page, event: string, order: string) =>
   page.evaluate(([e, o]) => (window as unknown as { ttq: { track(e: string, p: object): void } }).ttq.track(e!, { value: 10, currency: 'EUR', order_id: o }), [event, order])
 
@@ -44,8 +44,9 @@ test('after the pixel library has replaced its stub, ttq.track still gets the ev
   await expect.poll(() => receipts(key)).toEqual([{ event_name: 'CompletePayment', event_id: `ord_${key}`, order_key: key }])
 
   const own = orderKey('own-id')
-  await page.evaluate((o) => (window as unknown as { ttq: { track(e: string, p: object, x: object): void } }).ttq.track('Purchase', { order_id: o }, { event_id: 'merchant-chosen-1' }), own)
-  await expectReceived(request, 'merchant-chosen-1', 'pixel', [{ event: 'Purchase', eventId: 'merchant-chosen-1' }])
+  const chosen = unique('merchant-chosen')
+  await page.evaluate(([o, id]) => (window as unknown as { ttq: { track(e: string, p: object, x: object): void } }).ttq.track('Purchase', { order_id: o }, { event_id: id }), [own, chosen])
+  await expectReceived(request, chosen, 'pixel', [{ event: 'Purchase', eventId: chosen }])
 })
 
 test('clickrelay.track() fires the pixel with the shared event_id', async ({ page, request, store }) => {

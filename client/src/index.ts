@@ -3,7 +3,8 @@
  * find our own tag and read its data- attributes; recall the visitor (cookie, else storage);
  * publish `window.clickrelay`; start pairing the TikTok pixel with the server; record the
  * visit if it brings something new (a first visit, a ttclid or UTMs, a new _ttp); then keep
- * watching for single-page navigations and a _ttp the pixel sets later.
+ * watching for single-page navigations and, for 30 seconds, for a _ttp the pixel sets later
+ * (one that appears after that is sent by the next page).
  * Nothing here may throw into the page or block it; a missing browser API disables only what needs it.
  */
 import { eventId } from '../../common/event-id.js'
@@ -38,30 +39,32 @@ function start(data: DOMStringMap, src: string): void {
   let visitor = storedId()
   let granted = data.consent != 'required' || load(CONSENT_KEY) == '1'
   let lastUrl: string | undefined
+  let ttpInFlight: string | undefined
 
   const id = (): string => {
     keepId((visitor = visitor || newId()), cookieDomain)
     return visitor
   }
-  const post = (record: WireRecord): void =>
+  const post = (record: WireRecord, then?: () => void): void =>
     send(endpoint, record, (answer) => {
       answer.v != visitor && VISITOR_ID_PATTERN.test(answer.v) && keepId((visitor = answer.v), cookieDomain)
+      then && then()
     })
 
-  /** Sends a click record when consent allows and the URL or the _ttp cookie is news. */
+  /**
+   * Sends a click record when consent allows and the URL or the _ttp cookie is news. A _ttp
+   * counts as sent once the collector has answered: a request lost as the page closed is
+   * repeated on the next page rather than forgotten.
+   */
   function capture(url: string, firstVisit?: boolean): void {
     const ttp = cookie('_ttp')
-    if (granted && (firstVisit || (hasCampaign(url) && url != lastUrl) || (ttp && ttp != load(TTP_KEY)))) {
+    if (granted && (firstVisit || (hasCampaign(url) && url != lastUrl) || (ttp && ttp != load(TTP_KEY) && ttp != ttpInFlight))) {
       lastUrl = url
-      save(TTP_KEY, ttp)
-      post({ v: id(), u: url, r: document.referrer || undefined, p: ttp, d: cookieDomain })
+      ttpInFlight = ttp
+      post({ v: id(), u: url, r: document.referrer || undefined, p: ttp, d: cookieDomain }, () => save(TTP_KEY, ttp))
     }
   }
   const captureLanding = () => capture(landingUrl(), !visitor)
-  const recheck = () => {
-    capture(location.href)
-    flushReceipts()
-  }
 
   const api: ClickRelay = {
     visitorId: () => visitor,
@@ -101,8 +104,8 @@ function start(data: DOMStringMap, src: string): void {
   onUrlChange(() => capture(location.href))
   let checks = 0
   const timer = setInterval(() => {
-    recheck()
+    capture(location.href)
+    flushReceipts()
     ++checks < TTP_CHECKS || clearInterval(timer)
   }, 1000)
-  addEventListener('pagehide', recheck)
 }

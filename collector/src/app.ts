@@ -5,6 +5,7 @@
 import express, { type Express } from 'express'
 import type { AppContext } from './context.js'
 import { demoRouter } from './demo/router.js'
+import { adminRouter } from './routes/admin.js'
 import { errorHandler, notFound } from './errors.js'
 import { collectRouter } from './routes/collect.js'
 import { healthRouter } from './routes/health.js'
@@ -29,6 +30,7 @@ export function createApp(options: AppOptions): Express {
   app.use(collectRouter(options))
   app.use(ordersRouter(options))
   app.use(healthRouter(options))
+  app.use(adminRouter(options))
   if (options.sandbox) {
     app.use('/sandbox', options.sandbox.router)
     const selfUrl = options.selfUrl

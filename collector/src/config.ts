@@ -35,6 +35,10 @@ export interface Config {
   /** Other origins whose pages may send records to /collect (a collector on t.shop.example for pages on shop.example). */
   allowedOrigins: string[]
   clickWindowDays: number
+  /** Click records (and pixel receipts) older than this are deleted. */
+  retentionDays: number
+  /** Requests per minute one IP may make to /collect. */
+  rateLimitPerMinute: number
   logLevel: string
 }
 
@@ -77,6 +81,8 @@ const schema = z.object({
       .optional(),
   ),
   CLICKRELAY_CLICK_WINDOW_DAYS: integer(1, 90, 'a number of days').default(28),
+  CLICKRELAY_RETENTION_DAYS: integer(1, 3650, 'a number of days').default(90),
+  CLICKRELAY_RATE_LIMIT: integer(1, 1_000_000, 'a number of requests per minute').default(600),
   CLICKRELAY_PURCHASE_EVENT: z.enum(PURCHASE_EVENTS).default('Purchase'),
   CLICKRELAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
@@ -91,6 +97,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const live = Boolean(e.CLICKRELAY_PIXEL_CODE || e.CLICKRELAY_ACCESS_TOKEN)
   if (live && !e.CLICKRELAY_PIXEL_CODE) throw new ConfigError('CLICKRELAY_PIXEL_CODE: required when CLICKRELAY_ACCESS_TOKEN is set')
   if (live && !e.CLICKRELAY_ACCESS_TOKEN) throw new ConfigError('CLICKRELAY_ACCESS_TOKEN: required when CLICKRELAY_PIXEL_CODE is set')
+  if (e.CLICKRELAY_RETENTION_DAYS < e.CLICKRELAY_CLICK_WINDOW_DAYS) {
+    throw new ConfigError(`CLICKRELAY_RETENTION_DAYS: must be at least CLICKRELAY_CLICK_WINDOW_DAYS (${e.CLICKRELAY_CLICK_WINDOW_DAYS}), or clicks are deleted before orders can use them`)
+  }
   if (live && !e.CLICKRELAY_ORDER_SECRET) throw new ConfigError('CLICKRELAY_ORDER_SECRET: required with TikTok credentials, so that only your backend can report orders')
   return {
     host: e.CLICKRELAY_HOST,
@@ -110,6 +119,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     trustProxy: parseTrustProxy(e.CLICKRELAY_TRUST_PROXY),
     allowedOrigins: e.CLICKRELAY_ALLOWED_ORIGINS ?? [],
     clickWindowDays: e.CLICKRELAY_CLICK_WINDOW_DAYS,
+    retentionDays: e.CLICKRELAY_RETENTION_DAYS,
+    rateLimitPerMinute: e.CLICKRELAY_RATE_LIMIT,
     logLevel: e.CLICKRELAY_LOG_LEVEL,
   }
 }

@@ -6,7 +6,7 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createApp } from './app.js'
-import { systemClock, type Clock } from './clock.js'
+import { DAY_MS, systemClock, type Clock } from './clock.js'
 import type { Config } from './config.js'
 import { createDeliveryWorker, type DeliveryWorker } from './delivery/worker.js'
 import type { Logger } from './log.js'
@@ -33,6 +33,21 @@ export interface CollectorDeps {
   delivery?: { batchSize?: number; leaseMs?: number; backoff?: { baseMs: number; maxMs: number }; timeoutMs?: number }
 }
 
+const RETENTION_EVERY_MS = 6 * 3_600_000
+
+/** Deletes click records past CLICKRELAY_RETENTION_DAYS now and every six hours. */
+function startRetention(store: Store, clock: Clock, days: number, log: Logger): NodeJS.Timeout {
+  const purge = () =>
+    store
+      .purgeBefore(clock.now() - days * DAY_MS)
+      .then((deleted) => log.info({ deleted, retention_days: days }, 'retention purge'))
+      .catch((err: unknown) => log.error({ err }, 'retention purge failed'))
+  void purge()
+  const timer = setInterval(purge, RETENTION_EVERY_MS)
+  timer.unref()
+  return timer
+}
+
 export async function startCollector(config: Config, deps: CollectorDeps): Promise<RunningCollector> {
   const { log } = deps
   const clock = deps.clock ?? systemClock
@@ -57,6 +72,7 @@ export async function startCollector(config: Config, deps: CollectorDeps): Promi
   const { port } = server.address() as AddressInfo
   url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
   delivery.start()
+  const retention = startRetention(store, clock, config.retentionDays, log)
   log.info({ url, mode: config.mode, db: config.dbPath, events_api: eventsApiUrl(), test_mode: Boolean(config.tiktok.testEventCode) }, 'clickrelay collector listening')
 
   return {
@@ -67,6 +83,7 @@ export async function startCollector(config: Config, deps: CollectorDeps): Promi
     delivery,
     sandbox,
     async stop() {
+      clearInterval(retention)
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeIdleConnections()
       await delivery.stop()

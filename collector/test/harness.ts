@@ -119,9 +119,12 @@ export async function postSignedOrder(baseUrl: string, order: unknown, options: 
   return { status: response.status, body: (await response.json()) as Record<string, any> }
 }
 
-/** POST /collect as the on-page script does: a text/plain JSON body. */
+/** A desktop browser: requests without one are dropped as bots (Node's fetch says "node"). */
+export const BROWSER_UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15'
+
+/** POST /collect as the on-page script does: a text/plain JSON body, from a browser. */
 export async function postClick(baseUrl: string, record: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(baseUrl + '/collect', { method: 'POST', headers: { 'Content-Type': 'text/plain;charset=UTF-8', ...headers }, body: typeof record === 'string' ? record : JSON.stringify(record) })
+  const response = await fetch(baseUrl + '/collect', { method: 'POST', headers: { 'Content-Type': 'text/plain;charset=UTF-8', 'User-Agent': BROWSER_UA, ...headers }, body: typeof record === 'string' ? record : JSON.stringify(record) })
   const text = await response.text()
   return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, any>) : undefined }
 }

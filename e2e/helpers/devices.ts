@@ -10,3 +10,9 @@ export const TIKTOK_IN_APP_IPHONE: BrowserContextOptions = {
   isMobile: true,
   hasTouch: true,
 }
+
+/**
+ * A desktop Chrome. Headless Chromium announces itself as "HeadlessChrome", which the collector
+ * rightly drops as a bot; the journeys are shoppers, so they say what a shopper's browser says.
+ */
+export const DESKTOP_CHROME_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36'

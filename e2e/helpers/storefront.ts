@@ -71,3 +71,8 @@ export const test = base.extend<object, { store: Storefront }>({
   ],
 })
 export { expect } from '@playwright/test'
+
+/** A value no other test, repeat or run against the same database uses: `E.C.P.<name>-<random>` for ttclids. */
+export function unique(name: string): string {
+  return `${name}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`
+}

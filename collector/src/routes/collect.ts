@@ -5,6 +5,8 @@
  * and re-sets the visitor cookie from the server, which Safari keeps longer than a script-set one.
  */
 import express, { Router, type Request, type RequestHandler } from 'express'
+import { rateLimit } from 'express-rate-limit'
+import { isbot } from 'isbot'
 import { z } from 'zod'
 import { SHA256_HEX } from '../../../common/normalize.js'
 import { VISITOR_COOKIE, VISITOR_COOKIE_DAYS, VISITOR_ID_PATTERN, type ClickRecord, type CollectAnswer, type IdentifyRecord, type ReceiptRecord } from '../../../common/wire.js'
@@ -60,7 +62,21 @@ export function collectRouter(ctx: AppContext): Router {
     }
     next()
   }
-  router.post('/collect', checkOrigin, express.text({ type: () => true, limit: '16kb' }), async (req, res) => {
+  // One client may not flood the database. Generous by default: mobile carriers put many shoppers behind one IP.
+  const limit = rateLimit({
+    windowMs: 60_000,
+    limit: ctx.config.rateLimitPerMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_req, _res, next) => next(new HttpError(429, 'rate_limited', `more than ${ctx.config.rateLimitPerMinute} requests a minute from this address; slow down`)),
+  })
+  router.post('/collect', limit, checkOrigin, express.text({ type: () => true, limit: '16kb' }), async (req, res) => {
+    const userAgent = req.get('user-agent')
+    if (!userAgent || isbot(userAgent)) {
+      // Crawlers and headless tools are not shoppers: nothing is stored, no cookie is set.
+      res.status(204).end()
+      return
+    }
     let json: unknown
     try {
       json = JSON.parse(typeof req.body === 'string' ? req.body : '')
@@ -83,7 +99,7 @@ export function collectRouter(ctx: AppContext): Router {
       const record = parseOr400(clickSchema, json)
       visitor = canonicalVisitor(req, record.v)
       cookieDomain = record.d
-      await ctx.store.saveClick(toClickInput({ ...record, v: visitor }, req.ip, req.get('user-agent'), now))
+      await ctx.store.saveClick(toClickInput({ ...record, v: visitor }, req.ip, userAgent, now))
     } else {
       throw new HttpError(400, 'invalid_request', 'k: must be absent (click), "i" (identify) or "r" (pixel receipt)')
     }
@@ -117,7 +133,7 @@ function domainCovers(domain: string, host: string): boolean {
   return host === d || host.endsWith('.' + d)
 }
 
-function toClickInput(record: z.output<typeof clickSchema>, ip: string | undefined, userAgent: string | undefined, now: number): ClickInput {
+function toClickInput(record: z.output<typeof clickSchema>, ip: string | undefined, userAgent: string, now: number): ClickInput {
   const url = new URL(record.u)
   const ttclid = url.searchParams.get('ttclid') ?? undefined
   if (ttclid !== undefined && !TTCLID.test(ttclid)) throw new HttpError(400, 'invalid_request', 'u: ttclid must be 1 to 1,024 characters of [A-Za-z0-9._-]')
@@ -133,9 +149,9 @@ function toClickInput(record: z.output<typeof clickSchema>, ip: string | undefin
     utm,
     landingUrl: record.u,
     referrer: record.r && URL.canParse(record.r) ? record.r : undefined,
-    inApp: IN_APP_UA.test(userAgent ?? ''),
+    inApp: IN_APP_UA.test(userAgent),
     ip,
-    userAgent: userAgent?.slice(0, 1024),
+    userAgent: userAgent.slice(0, 1024),
     capturedAt: now,
   }
 }

@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { SQL_DIR } from '../paths.js'
 import type { TikTokEvent } from '../tiktok/types.js'
-import type { AcceptedOrder, Attribution, AttributionWindow, BuildEvent, Click, ClickInput, DeliveryOutcome, IdentityInput, OrderInput, OutboxEvent, PixelReceiptInput, QueueStats, Store } from './store.js'
+import type { AcceptedOrder, Attribution, AttributionWindow, DeletedCounts, DeletionSubject, LinkKind, BuildEvent, Click, ClickInput, DeliveryOutcome, IdentityInput, OrderInput, OutboxEvent, PixelReceiptInput, QueueStats, Store } from './store.js'
 
 export function migrate(db: Database.Database, dir = SQL_DIR): number {
   const files = readdirSync(dir)
@@ -27,6 +27,9 @@ export function migrate(db: Database.Database, dir = SQL_DIR): number {
   }
   return version
 }
+
+/** A buyer linked to more visitors than this is a shared device or a data problem; stop walking. */
+const MAX_CLUSTER = 50
 
 interface ClickRow {
   id: number
@@ -106,22 +109,33 @@ export function openSqliteStore(path: string): Store {
     if (identity.phoneHash) upsertIdentity.run({ visitorId: identity.visitorId, kind: 'phone', hash: identity.phoneHash, at: identity.seenAt })
   })
   const findOrder = db.prepare<{ eventId: string }, { order_id: string; event_id: string }>(`SELECT order_id, event_id FROM orders WHERE event_id = @eventId`)
-  // The most recent ttclid, and the moment it was first captured: later records of the same
-  // visit (a _ttp that appeared, a reload) repeat the ttclid but are not the click.
-  const latestClickWithTtclid = db.prepare<{ visitorId: string; from: number; to: number }, ClickRow>(`
+  // Identity resolution: the buyer's cluster is walked through the evidence at order time, so
+  // it grows as evidence arrives. Visitors sharing an email or phone hash (identify(), earlier
+  // orders) or a ttclid (one ad click opened in two browsers) are one buyer.
+  const visitorsByIdentity = db.prepare<{ kind: string; hash: string }, { visitor_id: string }>(`SELECT visitor_id FROM identities WHERE kind = @kind AND sha256 = @hash`)
+  const identitiesOfVisitor = db.prepare<{ visitorId: string }, { kind: 'email' | 'phone'; sha256: string }>(`SELECT kind, sha256 FROM identities WHERE visitor_id = @visitorId`)
+  const ttclidsOfVisitor = db.prepare<{ visitorId: string; from: number; to: number }, { ttclid: string }>(`
+    SELECT DISTINCT ttclid FROM clicks WHERE visitor_id = @visitorId AND ttclid IS NOT NULL AND captured_at BETWEEN @from AND @to`)
+  const visitorsByTtclid = db.prepare<{ ttclid: string; from: number; to: number }, { visitor_id: string }>(`
+    SELECT DISTINCT visitor_id FROM clicks WHERE ttclid = @ttclid AND captured_at BETWEEN @from AND @to`)
+  // The cluster's most recent ttclid, attached at the moment it was first captured: later records
+  // (a _ttp that appeared, a reload, the same link opened in Safari) repeat it but are not the click.
+  const clusterClick = db.prepare<{ visitors: string; from: number; to: number }, ClickRow>(`
+    WITH cluster AS (SELECT value AS visitor_id FROM json_each(@visitors))
     SELECT * FROM clicks
-    WHERE visitor_id = @visitorId AND captured_at BETWEEN @from AND @to
+    WHERE visitor_id IN cluster AND captured_at BETWEEN @from AND @to
       AND ttclid = (SELECT ttclid FROM clicks
-                    WHERE visitor_id = @visitorId AND ttclid IS NOT NULL AND captured_at BETWEEN @from AND @to
+                    WHERE visitor_id IN cluster AND ttclid IS NOT NULL AND captured_at BETWEEN @from AND @to
                     ORDER BY captured_at DESC, id DESC LIMIT 1)
     ORDER BY captured_at, id LIMIT 1`)
-  const latestClickWithTtp = db.prepare<{ visitorId: string; from: number; to: number }, ClickRow>(`
-    SELECT * FROM clicks
-    WHERE visitor_id = @visitorId AND ttp IS NOT NULL AND captured_at BETWEEN @from AND @to
+  const clusterTtp = db.prepare<{ visitors: string; from: number; to: number }, { ttp: string }>(`
+    SELECT ttp FROM clicks
+    WHERE visitor_id IN (SELECT value FROM json_each(@visitors)) AND ttp IS NOT NULL AND captured_at BETWEEN @from AND @to
     ORDER BY captured_at DESC, id DESC LIMIT 1`)
   const latestClick = db.prepare<{ visitorId: string; to: number }, ClickRow>(`
     SELECT * FROM clicks WHERE visitor_id = @visitorId AND captured_at <= @to
     ORDER BY captured_at DESC, id DESC LIMIT 1`)
+  const upsertOrderIdentity = (visitorId: string, kind: 'email' | 'phone', hash: string, at: number) => upsertIdentity.run({ visitorId, kind, hash, at })
   const insertOrder = db.prepare(`
     INSERT INTO orders (order_id, event_id, visitor_id, email_sha256, phone_sha256, value, currency, event_time_s, click_id, linked_by, received_at)
     VALUES (@orderId, @eventId, @visitorId, @emailHash, @phoneHash, @value, @currency, @eventTimeS, @clickId, @linkedBy, @receivedAt)`)
@@ -133,9 +147,11 @@ export function openSqliteStore(path: string): Store {
     WHERE (status = 'pending' AND next_attempt_at <= @now) OR (status = 'sending' AND lease_until <= @now)
     ORDER BY next_attempt_at, id LIMIT @limit`)
   const lease = db.prepare(`UPDATE events SET status = 'sending', lease_until = @leaseUntil, attempts = attempts + 1 WHERE id = @id`)
+  // An event deleted while its request was in flight (a deletion request) gets no receipt.
   const insertAttempt = db.prepare(`
     INSERT INTO attempts (event_row, started_at, duration_ms, batch_size, http_status, code, message, request_id)
-    VALUES (@id, @startedAt, @durationMs, @batchSize, @httpStatus, @code, @message, @requestId)`)
+    SELECT @id, @startedAt, @durationMs, @batchSize, @httpStatus, @code, @message, @requestId
+    WHERE EXISTS (SELECT 1 FROM events WHERE id = @id)`)
   const markDelivered = db.prepare(`UPDATE events SET status = 'delivered', delivered_at = @now, lease_until = NULL, last_error = NULL WHERE id = @id`)
   const markRetry = db.prepare(`UPDATE events SET status = 'pending', next_attempt_at = @nextAttemptAt, lease_until = NULL, last_error = @message WHERE id = @id`)
   const markFailed = db.prepare(`UPDATE events SET status = 'failed', lease_until = NULL, last_error = @message WHERE id = @id`)
@@ -145,16 +161,96 @@ export function openSqliteStore(path: string): Store {
   const stats = db.prepare<[], { waiting: number; oldest: number | null }>(`
     SELECT COUNT(*) AS waiting, MIN(created_at) AS oldest FROM events WHERE status IN ('pending', 'sending')`)
 
+  const orderReport = db.prepare<{ orderId: string }, Record<string, unknown> & { order_id: string; event_id: string; event_time_s: number; linked_by: LinkKind | null; click_id: number | null; event_name: string | null }>(`
+    SELECT o.order_id, o.event_id, o.event_time_s, o.linked_by, o.click_id, c.*,
+           e.event_name, e.status, e.attempts, e.last_error, e.delivered_at, e.test_event_code
+    FROM orders o LEFT JOIN clicks c ON c.id = o.click_id LEFT JOIN events e ON e.order_id = o.order_id
+    WHERE o.order_id = @orderId`)
+
+  const purgeClicks = db.prepare(`DELETE FROM clicks WHERE captured_at < @cutoff`)
+  const purgeReceipts = db.prepare(`DELETE FROM pixel_receipts WHERE received_at < @cutoff`)
+  const purgeTx = db.transaction((cutoff: number): DeletedCounts => ({
+    clicks: purgeClicks.run({ cutoff }).changes,
+    pixel_receipts: purgeReceipts.run({ cutoff }).changes,
+  }))
+
+  // Deletion requests work through two scratch tables of this connection.
+  db.exec(`CREATE TEMP TABLE doomed_visitors (visitor_id TEXT PRIMARY KEY); CREATE TEMP TABLE doomed_orders (order_id TEXT PRIMARY KEY);`)
+  const deletion = {
+    reset: db.prepare(`DELETE FROM doomed_visitors`),
+    resetOrders: db.prepare(`DELETE FROM doomed_orders`),
+    visitors: db.prepare(`
+      INSERT OR IGNORE INTO doomed_visitors
+      SELECT @visitorId WHERE @visitorId IS NOT NULL
+      UNION SELECT visitor_id FROM identities WHERE (kind = 'email' AND sha256 = @emailHash) OR (kind = 'phone' AND sha256 = @phoneHash)
+      UNION SELECT visitor_id FROM orders WHERE visitor_id IS NOT NULL AND (email_sha256 = @emailHash OR phone_sha256 = @phoneHash)`),
+    orders: db.prepare(`
+      INSERT OR IGNORE INTO doomed_orders
+      SELECT order_id FROM orders
+      WHERE visitor_id IN (SELECT visitor_id FROM doomed_visitors) OR email_sha256 = @emailHash OR phone_sha256 = @phoneHash`),
+    steps: [
+      ['attempts', db.prepare(`DELETE FROM attempts WHERE event_row IN (SELECT id FROM events WHERE order_id IN (SELECT order_id FROM doomed_orders))`)],
+      ['events', db.prepare(`DELETE FROM events WHERE order_id IN (SELECT order_id FROM doomed_orders)`)],
+      ['orders', db.prepare(`DELETE FROM orders WHERE order_id IN (SELECT order_id FROM doomed_orders)`)],
+      ['clicks', db.prepare(`DELETE FROM clicks WHERE visitor_id IN (SELECT visitor_id FROM doomed_visitors)`)],
+      [
+        'identities',
+        db.prepare(`DELETE FROM identities WHERE visitor_id IN (SELECT visitor_id FROM doomed_visitors) OR (kind = 'email' AND sha256 = @emailHash) OR (kind = 'phone' AND sha256 = @phoneHash)`),
+      ],
+      ['pixel_receipts', db.prepare(`DELETE FROM pixel_receipts WHERE visitor_id IN (SELECT visitor_id FROM doomed_visitors)`)],
+    ] as const,
+  }
+  const deleteTx = db.transaction((subject: DeletionSubject): DeletedCounts => {
+    const params = { visitorId: subject.visitorId ?? null, emailHash: subject.emailHash ?? null, phoneHash: subject.phoneHash ?? null }
+    deletion.reset.run()
+    deletion.resetOrders.run()
+    const counts: DeletedCounts = { visitors: deletion.visitors.run(params).changes }
+    deletion.orders.run(params)
+    for (const [table, statement] of deletion.steps) counts[table] = (table === 'identities' ? statement.run(params) : statement.run()).changes
+    return counts
+  })
+
+  function clusterOf(order: OrderInput, window: AttributionWindow): Map<string, LinkKind> {
+    const visitors = new Map<string, LinkKind>()
+    const queue: Array<[string, LinkKind]> = []
+    const seen = new Set<string>()
+    const addVisitor = (visitorId: string, via: LinkKind) => {
+      if (!visitors.has(visitorId) && visitors.size < MAX_CLUSTER) {
+        visitors.set(visitorId, via)
+        queue.push([visitorId, via])
+      }
+    }
+    const viaIdentity = (kind: 'email' | 'phone', hash: string, via: LinkKind) => {
+      if (seen.has(kind + hash)) return
+      seen.add(kind + hash)
+      for (const row of visitorsByIdentity.all({ kind, hash })) addVisitor(row.visitor_id, via)
+    }
+    if (order.visitorId) addVisitor(order.visitorId, 'visitor_id')
+    if (order.emailHash) viaIdentity('email', order.emailHash, 'email')
+    if (order.phoneHash) viaIdentity('phone', order.phoneHash, 'phone')
+    while (queue.length) {
+      const [visitorId, via] = queue.shift()!
+      // A visitor reached from the buyer's own is named by that first link; further hops keep it.
+      const link = (kind: LinkKind): LinkKind => (via === 'visitor_id' ? kind : via)
+      for (const identity of identitiesOfVisitor.all({ visitorId })) viaIdentity(identity.kind, identity.sha256, link(identity.kind))
+      for (const { ttclid } of ttclidsOfVisitor.all({ visitorId, ...window })) {
+        if (seen.has('ttclid' + ttclid)) continue
+        seen.add('ttclid' + ttclid)
+        for (const row of visitorsByTtclid.all({ ttclid, ...window })) addVisitor(row.visitor_id, link('ttclid'))
+      }
+    }
+    return visitors
+  }
+
   function attribute(order: OrderInput, window: AttributionWindow): Attribution {
-    if (!order.visitorId) return { click: undefined, linkedBy: undefined, ttp: undefined, lastSeen: undefined }
-    const range = { visitorId: order.visitorId, ...window }
-    const click = latestClickWithTtclid.get(range)
-    const ttp = latestClickWithTtp.get(range)
-    const last = latestClick.get({ visitorId: order.visitorId, to: window.to })
+    const cluster = clusterOf(order, window)
+    const range = { visitors: JSON.stringify([...cluster.keys()]), ...window }
+    const click = cluster.size ? clusterClick.get(range) : undefined
+    const last = order.visitorId ? latestClick.get({ visitorId: order.visitorId, to: window.to }) : undefined
     return {
       click: click && toClick(click),
-      linkedBy: click ? 'visitor_id' : undefined,
-      ttp: opt(ttp?.ttp ?? null),
+      linkedBy: click ? cluster.get(click.visitor_id) : undefined,
+      ttp: cluster.size ? clusterTtp.get(range)?.ttp : undefined,
       lastSeen: last && toClick(last),
     }
   }
@@ -172,6 +268,9 @@ export function openSqliteStore(path: string): Store {
       emailHash: order.emailHash ?? null,
       phoneHash: order.phoneHash ?? null,
     })
+    // The order's own match keys are evidence for the next order of this buyer.
+    if (order.visitorId && order.emailHash) upsertOrderIdentity(order.visitorId, 'email', order.emailHash, order.receivedAt)
+    if (order.visitorId && order.phoneHash) upsertOrderIdentity(order.visitorId, 'phone', order.phoneHash, order.receivedAt)
     insertEvent.run({ eventName: event.event, eventId: event.event_id, orderId: order.orderId, payload: JSON.stringify(event), testEventCode: testEventCode ?? null, now: order.receivedAt })
     return { created: true, orderId: order.orderId, eventId: event.event_id }
   })
@@ -241,6 +340,35 @@ export function openSqliteStore(path: string): Store {
     async queueStats(): Promise<QueueStats> {
       const row = stats.get()
       return { waiting: row?.waiting ?? 0, oldestWaitingSince: opt(row?.oldest ?? null) }
+    },
+    async findOrder(orderId) {
+      const row = orderReport.get({ orderId })
+      if (!row) return undefined
+      const click = row.click_id === null ? undefined : toClick(row as unknown as ClickRow)
+      return {
+        orderId: row.order_id,
+        eventId: row.event_id,
+        eventTimeS: row.event_time_s,
+        linkedBy: opt(row.linked_by),
+        click: click && { ttclid: click.ttclid, landingUrl: click.landingUrl, inApp: click.inApp, capturedAt: click.capturedAt, utm: click.utm },
+        event:
+          row.event_name === null
+            ? undefined
+            : {
+                name: row.event_name,
+                status: row.status as string,
+                attempts: row.attempts as number,
+                lastError: opt(row.last_error as string | null),
+                deliveredAt: opt(row.delivered_at as number | null),
+                testEventCode: opt(row.test_event_code as string | null),
+              },
+      }
+    },
+    async purgeBefore(cutoff) {
+      return purgeTx.immediate(cutoff)
+    },
+    async deleteSubject(subject) {
+      return deleteTx.immediate(subject)
     },
     async close() {
       db.close()

@@ -41,15 +41,20 @@ export interface OrderInput {
   receivedAt: number
 }
 
-export type LinkKind = 'visitor_id'
+/**
+ * How the buyer's cluster reached the visitor whose click the order carries: the order's own
+ * visitor ID, or the first link from the buyer (a shared email or phone hash, or a shared ttclid:
+ * the same ad click opened in another browser).
+ */
+export type LinkKind = 'visitor_id' | 'email' | 'phone' | 'ttclid'
 
 export interface Attribution {
   /** The click whose ttclid the order carries. */
   click: Click | undefined
   linkedBy: LinkKind | undefined
-  /** The most recent _ttp seen for the buyer. */
+  /** The most recent _ttp seen in the buyer's cluster. */
   ttp: string | undefined
-  /** The buyer's latest click of any kind, for ip/user_agent when the order has none. */
+  /** The order's own visitor's latest click, for ip/user_agent when the order has none. */
   lastSeen: Click | undefined
 }
 
@@ -113,6 +118,26 @@ export interface PixelReceiptInput {
   receivedAt: number
 }
 
+/** Whose data a deletion request covers: any of a visitor ID, an email hash, a phone hash. */
+export interface DeletionSubject {
+  visitorId: string | undefined
+  emailHash: string | undefined
+  phoneHash: string | undefined
+}
+
+/** How many rows a deletion or purge removed, by table. */
+export type DeletedCounts = Record<string, number>
+
+/** An order as the operator sees it: its attribution and its server event's delivery. */
+export interface OrderReport {
+  orderId: string
+  eventId: string
+  eventTimeS: number
+  linkedBy: LinkKind | undefined
+  click: Pick<Click, 'ttclid' | 'landingUrl' | 'inApp' | 'capturedAt' | 'utm'> | undefined
+  event: { name: string; status: string; attempts: number; lastError: string | undefined; deliveredAt: number | undefined; testEventCode: string | undefined } | undefined
+}
+
 export interface Store {
   saveClick(click: ClickInput): Promise<void>
   /** Records the hashed email and/or phone a visitor identified with. */
@@ -130,5 +155,14 @@ export interface Store {
   /** When the next waiting event falls due, if any. */
   nextDueAt(): Promise<number | undefined>
   queueStats(): Promise<QueueStats>
+  findOrder(orderId: string): Promise<OrderReport | undefined>
+  /** Retention: deletes click records and pixel receipts captured before `cutoff`. */
+  purgeBefore(cutoff: number): Promise<DeletedCounts>
+  /**
+   * A deletion request: removes the visitors directly linked to the subject (the visitor ID, the
+   * visitors that gave its email or phone), their clicks, identities and pixel receipts, and the
+   * orders of those visitors or with that email or phone, with their events and attempts.
+   */
+  deleteSubject(subject: DeletionSubject): Promise<DeletedCounts>
   close(): Promise<void>
 }

@@ -109,6 +109,20 @@ describe('collector endpoints', () => {
     assert.equal(sameOrigin.status, 200)
   })
 
+  test('bots and clients without a user agent are not stored', async () => {
+    for (const ua of ['Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36', '']) {
+      const r = await postClick(collector.url, { v: 'bot_visitor_000001', u: 'https://shop.example/?ttclid=E.C.P.bot' }, { 'User-Agent': ua })
+      assert.equal(r.status, 204)
+      assert.equal(r.headers.get('set-cookie'), null)
+    }
+    const conn = new Database(collector.dbPath, { readonly: true })
+    try {
+      assert.equal((conn.prepare(`SELECT COUNT(*) AS n FROM clicks WHERE visitor_id = 'bot_visitor_000001'`).get() as { n: number }).n, 0)
+    } finally {
+      conn.close()
+    }
+  })
+
   test('X-Forwarded-For is ignored unless the proxy is trusted', async () => {
     await postClick(collector.url, { v: 'collect_visitor_002', u: 'https://shop.example/' }, { 'X-Forwarded-For': '203.0.113.50' })
     const conn = new Database(collector.dbPath, { readonly: true })
@@ -172,5 +186,47 @@ describe('collector endpoints', () => {
     const r = await fetch(collector.url + '/healthz')
     assert.equal(r.status, 503)
     assert.equal(((await r.json()) as { status: string }).status, 'unavailable')
+  })
+})
+
+describe('collector behind a trusted proxy, with a rate limit', () => {
+  test('the client IP comes from X-Forwarded-For when CLICKRELAY_TRUST_PROXY trusts the proxy', async () => {
+    const c = await startTestCollector({ eventsApiUrl: sandbox.trackUrl, env: { CLICKRELAY_TRUST_PROXY: 'loopback' } })
+    try {
+      await postClick(c.url, { v: 'proxied_visitor_01', u: 'https://shop.example/' }, { 'X-Forwarded-For': '203.0.113.50' })
+      // a client that forges a hop: only the address the trusted proxy saw counts
+      await postClick(c.url, { v: 'proxied_visitor_02', u: 'https://shop.example/' }, { 'X-Forwarded-For': '198.51.100.1, 203.0.113.60' })
+      const conn = new Database(c.dbPath, { readonly: true })
+      try {
+        assert.deepEqual(conn.prepare(`SELECT visitor_id, ip FROM clicks WHERE visitor_id LIKE 'proxied%' ORDER BY visitor_id`).all(), [
+          { visitor_id: 'proxied_visitor_01', ip: '203.0.113.50' },
+          { visitor_id: 'proxied_visitor_02', ip: '203.0.113.60' },
+        ])
+      } finally {
+        conn.close()
+      }
+    } finally {
+      await c.stop()
+    }
+  })
+
+  test('one address over CLICKRELAY_RATE_LIMIT a minute gets 429 with Retry-After, and is not stored', async () => {
+    const c = await startTestCollector({ eventsApiUrl: sandbox.trackUrl, env: { CLICKRELAY_RATE_LIMIT: '3' } })
+    try {
+      const statuses: number[] = []
+      for (let i = 0; i < 5; i++) statuses.push((await postClick(c.url, { v: 'flooding_visitor01', u: `https://shop.example/?utm_source=${i}` })).status)
+      assert.deepEqual(statuses, [200, 200, 200, 429, 429])
+      const limited = await postClick(c.url, { v: 'flooding_visitor01', u: 'https://shop.example/' })
+      assert.equal(limited.body?.error.code, 'rate_limited')
+      assert.ok(Number(limited.headers.get('retry-after')) > 0)
+      const conn = new Database(c.dbPath, { readonly: true })
+      try {
+        assert.equal((conn.prepare(`SELECT COUNT(*) AS n FROM clicks`).get() as { n: number }).n, 3)
+      } finally {
+        conn.close()
+      }
+    } finally {
+      await c.stop()
+    }
   })
 })

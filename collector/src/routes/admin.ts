@@ -1,0 +1,86 @@
+/**
+ * /admin/*: the operator's JSON API, for the merchant's staff and scripts only.
+ * Every request needs `Authorization: Bearer <CLICKRELAY_ADMIN_TOKEN>`; without a configured
+ * token the admin API is off.
+ *
+ *   GET  /admin/orders/:id  an order's attribution (which click, through which link) and delivery
+ *   POST /admin/deletions   {email?, phone?, visitor_id?}: delete everything linked to them
+ */
+import express, { Router, type RequestHandler } from 'express'
+import { timingSafeEqual } from 'node:crypto'
+import { z } from 'zod'
+import { VISITOR_ID_PATTERN } from '../../../common/wire.js'
+import type { AppContext } from '../context.js'
+import { HttpError, parseOr400 } from '../errors.js'
+import { hashEmail, hashPhone } from '../hashing.js'
+import type { LinkKind, OrderReport } from '../store/store.js'
+
+const deletionSchema = z
+  .object({
+    email: z.string().max(320).optional(),
+    phone: z.string().max(64).optional(),
+    visitor_id: z.string().regex(VISITOR_ID_PATTERN, 'must be a visitor ID').optional(),
+  })
+  .refine((d) => d.email || d.phone || d.visitor_id, 'give at least one of email, phone, visitor_id')
+
+export function adminRouter(ctx: AppContext): Router {
+  const router = Router()
+  const token = ctx.config.adminToken
+  const authenticate: RequestHandler = (req, _res, next) => {
+    if (!token) throw new HttpError(403, 'admin_disabled', 'the admin API is off; set CLICKRELAY_ADMIN_TOKEN to use it')
+    const given = Buffer.from((req.get('authorization') ?? '').replace(/^Bearer\s+/i, ''))
+    const expected = Buffer.from(token)
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new HttpError(401, 'unauthorized', 'Authorization: Bearer <CLICKRELAY_ADMIN_TOKEN> is missing or wrong')
+    next()
+  }
+  router.use('/admin', authenticate, express.json({ limit: '16kb' }))
+
+  router.get('/admin/orders/:id', async (req, res) => {
+    const order = await ctx.store.findOrder(req.params.id)
+    if (!order) throw new HttpError(404, 'not_found', `no order ${req.params.id}`)
+    const { click } = order
+    res.json({
+      order_id: order.orderId,
+      event_id: order.eventId,
+      attribution: click
+        ? {
+            ttclid: click.ttclid,
+            captured_at: new Date(click.capturedAt).toISOString(),
+            landing_url: click.landingUrl,
+            in_app: click.inApp,
+            utm: click.utm,
+            linked_by: order.linkedBy,
+            summary: describeAttribution(click, order.linkedBy),
+          }
+        : { summary: 'no ttclid: no click from a TikTok ad is linked to this buyer' },
+      event: order.event && {
+        name: order.event.name,
+        status: order.event.status,
+        attempts: order.event.attempts,
+        last_error: order.event.lastError ?? null,
+        delivered_at: order.event.deliveredAt === undefined ? null : new Date(order.event.deliveredAt).toISOString(),
+        test_event_code: order.event.testEventCode ?? null,
+      },
+    })
+  })
+
+  router.post('/admin/deletions', async (req, res) => {
+    const body = parseOr400(deletionSchema, req.body)
+    const emailHash = body.email ? hashEmail(body.email) : undefined
+    if (body.email && !emailHash) throw new HttpError(400, 'invalid_request', 'email: not an email address')
+    const phoneHash = body.phone ? hashPhone(body.phone, ctx.config.defaultCountry) : undefined
+    if (body.phone && !phoneHash) throw new HttpError(400, 'invalid_request', 'phone: cannot be normalised to E.164; include the country code')
+    const deleted = await ctx.store.deleteSubject({ visitorId: body.visitor_id, emailHash, phoneHash })
+    ctx.log.info({ deleted }, 'deletion request carried out')
+    res.json({ deleted })
+  })
+  return router
+}
+
+const LINKS: Record<LinkKind, string> = { visitor_id: 'the same browser', email: 'email', phone: 'phone', ttclid: 'the same ad click opened in another browser' }
+
+/** "ttclid captured 2026-06-14 on /products/trail-jacket in TikTok's in-app browser, linked by email" */
+function describeAttribution(click: NonNullable<OrderReport['click']>, linkedBy: LinkKind | undefined): string {
+  const where = URL.canParse(click.landingUrl) ? new URL(click.landingUrl).pathname : click.landingUrl
+  return `ttclid captured ${new Date(click.capturedAt).toISOString().slice(0, 10)} on ${where}${click.inApp ? " in TikTok's in-app browser" : ''}${linkedBy ? `, linked by ${LINKS[linkedBy]}` : ''}`
+}

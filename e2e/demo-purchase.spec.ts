@@ -61,7 +61,7 @@ test('an in-app shopper who lands with a ttclid and buys is sent to TikTok once,
   ])
   expect(JSON.stringify(server)).not.toContain('shopper@example.com')
   await expectReceived(request, eventId, 'pixel', [{ event: 'Purchase', eventId, payload: expect.objectContaining({ properties: expect.objectContaining({ order_id: orderId }) }) }])
-  await expectReport(request, eventId, { counted_once: true, paired: true, events: [{ event: 'Purchase', server: 1, pixel: 1, counted: 1, test: false }] })
+  await expectReport(request, eventId, { counted_once: true, paired: true, events: [{ event: 'Purchase', server: 1, pixel: 1, counted: 1, merged: true, test: false }] })
 
   // The thank-you page shows the newcomer the same verdict.
   await expect(page.locator('#counted')).toHaveText('counted once')

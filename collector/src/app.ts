@@ -39,6 +39,7 @@ export function createApp(options: AppOptions): Express {
         demoRouter({
           pixelCode: options.config.tiktok.pixelCode,
           purchaseEvent: options.config.tiktok.purchaseEvent,
+          testEventCode: options.config.tiktok.testEventCode,
           collectorUrl: selfUrl,
           orderSecret: options.config.orderSecret,
           log: options.log,

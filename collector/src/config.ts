@@ -39,6 +39,17 @@ export interface Config {
   retentionDays: number
   /** Requests per minute one IP may make to /collect. */
   rateLimitPerMinute: number
+  delivery: {
+    /** Events per request to the Events API (TikTok accepts up to 1,000). */
+    batchSize: number
+    /** How long one request to the Events API may take. */
+    timeoutMs: number
+    /** An event still failing this long after it was accepted ends as `expired`. */
+    maxAgeDays: number
+    /** Exponential backoff between attempts: the first delay, and the longest. */
+    retryBaseMs: number
+    retryMaxMs: number
+  }
   logLevel: string
 }
 
@@ -83,6 +94,11 @@ const schema = z.object({
   CLICKRELAY_CLICK_WINDOW_DAYS: integer(1, 90, 'a number of days').default(28),
   CLICKRELAY_RETENTION_DAYS: integer(1, 3650, 'a number of days').default(90),
   CLICKRELAY_RATE_LIMIT: integer(1, 1_000_000, 'a number of requests per minute').default(600),
+  CLICKRELAY_BATCH_SIZE: integer(1, 1000, 'a number of events').default(1000),
+  CLICKRELAY_DELIVERY_TIMEOUT_MS: integer(100, 120_000, 'a number of milliseconds').default(10_000),
+  CLICKRELAY_EVENT_MAX_AGE_DAYS: integer(1, 365, 'a number of days').default(7),
+  CLICKRELAY_RETRY_BASE_MS: integer(1, 3_600_000, 'a number of milliseconds').default(1_000),
+  CLICKRELAY_RETRY_MAX_MS: integer(1, 86_400_000, 'a number of milliseconds').default(600_000),
   CLICKRELAY_PURCHASE_EVENT: z.enum(PURCHASE_EVENTS).default('Purchase'),
   CLICKRELAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
@@ -121,6 +137,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     clickWindowDays: e.CLICKRELAY_CLICK_WINDOW_DAYS,
     retentionDays: e.CLICKRELAY_RETENTION_DAYS,
     rateLimitPerMinute: e.CLICKRELAY_RATE_LIMIT,
+    delivery: {
+      batchSize: e.CLICKRELAY_BATCH_SIZE,
+      timeoutMs: e.CLICKRELAY_DELIVERY_TIMEOUT_MS,
+      maxAgeDays: e.CLICKRELAY_EVENT_MAX_AGE_DAYS,
+      retryBaseMs: e.CLICKRELAY_RETRY_BASE_MS,
+      retryMaxMs: Math.max(e.CLICKRELAY_RETRY_MAX_MS, e.CLICKRELAY_RETRY_BASE_MS),
+    },
     logLevel: e.CLICKRELAY_LOG_LEVEL,
   }
 }

@@ -30,7 +30,7 @@ export interface CollectorDeps {
   log: Logger
   clock?: Clock
   /** Delivery timing, for tests. */
-  delivery?: { batchSize?: number; leaseMs?: number; backoff?: { baseMs: number; maxMs: number }; timeoutMs?: number }
+  delivery?: { leaseMs?: number }
 }
 
 const RETENTION_EVERY_MS = 6 * 3_600_000
@@ -60,7 +60,10 @@ export async function startCollector(config: Config, deps: CollectorDeps): Promi
     clock,
     log,
     pixelCode: config.tiktok.pixelCode,
-    api: createEventsApi({ url: eventsApiUrl, accessToken: config.tiktok.accessToken, timeoutMs: deps.delivery?.timeoutMs ?? 10_000 }),
+    api: createEventsApi({ url: eventsApiUrl, accessToken: config.tiktok.accessToken, timeoutMs: config.delivery.timeoutMs }),
+    batchSize: config.delivery.batchSize,
+    maxAgeMs: config.delivery.maxAgeDays * DAY_MS,
+    backoff: { baseMs: config.delivery.retryBaseMs, maxMs: config.delivery.retryMaxMs },
     ...deps.delivery,
   })
   const app = createApp({ config, store, clock, log, onEnqueued: () => delivery.kick(), sandbox, selfUrl: () => url })

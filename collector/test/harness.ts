@@ -1,7 +1,9 @@
 /** Starts real collectors (real Express on 127.0.0.1, real SQLite file) for the integration tests. */
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Writable } from 'node:stream'
 import express from 'express'
 import type { Server } from 'node:http'
@@ -50,6 +52,9 @@ export async function startTestCollector(options: { eventsApiUrl: string; env?: 
     CLICKRELAY_ORDER_SECRET: ORDER_SECRET,
     CLICKRELAY_EVENTS_API_URL: options.eventsApiUrl,
     CLICKRELAY_LOG_LEVEL: 'debug',
+    CLICKRELAY_DELIVERY_TIMEOUT_MS: '2000',
+    CLICKRELAY_RETRY_BASE_MS: '20',
+    CLICKRELAY_RETRY_MAX_MS: '200',
     ...options.env,
   })
   let logged = ''
@@ -62,7 +67,6 @@ export async function startTestCollector(options: { eventsApiUrl: string; env?: 
   const collector = await startCollector(config, {
     log: createLogger(config.logLevel, sink),
     clock: options.clock,
-    delivery: { backoff: { baseMs: 20, maxMs: 200 }, timeoutMs: 2_000 },
   })
   return {
     ...collector,
@@ -138,4 +142,38 @@ export async function eventually<T>(check: () => T | undefined | Promise<T | und
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 10))
   }
+}
+
+export interface ChildCollector {
+  url: string
+  process: ChildProcess
+  output(): string
+  /** Resolves with the exit code (or the signal) once the process has ended. */
+  exited: Promise<number | string>
+}
+
+/**
+ * The collector as a real child process (`node collector/src/main.ts`), so a test can kill -9
+ * it. Resolves once it listens; its address is read from the banner it prints.
+ */
+export async function startChildCollector(env: Record<string, string>): Promise<ChildCollector> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../src/main.ts', import.meta.url))], {
+    env: { PATH: process.env.PATH, PORT: '0', CLICKRELAY_PIXEL_CODE: PIXEL_CODE, CLICKRELAY_ACCESS_TOKEN: ACCESS_TOKEN, CLICKRELAY_ORDER_SECRET: ORDER_SECRET, CLICKRELAY_LOG_LEVEL: 'info', ...env },
+    cwd: fileURLToPath(new URL('../../', import.meta.url)),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')))
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /ClickRelay collector on (http:\/\/\S+)/.exec(output)
+      if (match) resolve(match[1]!)
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    void exited.then((code) => reject(new Error(`collector exited (${code}) before listening:\n${output}`)))
+    setTimeout(() => reject(new Error(`collector did not start within 20 s:\n${output}`)), 20_000).unref()
+  })
+  return { url, process: child, output: () => output, exited }
 }

@@ -24,6 +24,8 @@ export interface DeliveryOptions {
   /** How long a claimed event stays ours before another run may claim it again. */
   leaseMs?: number
   backoff?: { baseMs: number; maxMs: number }
+  /** An event whose retry would fall past this age since it was accepted ends as `expired`. */
+  maxAgeMs?: number
   random?: () => number
 }
 
@@ -43,6 +45,7 @@ export function createDeliveryWorker(options: DeliveryOptions): DeliveryWorker {
   const batchSize = Math.min(options.batchSize ?? 1000, 1000)
   const leaseMs = options.leaseMs ?? 60_000
   const backoff = options.backoff ?? { baseMs: 1_000, maxMs: 10 * 60_000 }
+  const maxAgeMs = options.maxAgeMs ?? 7 * 86_400_000
   const random = options.random ?? Math.random
 
   let running: Promise<void> | undefined
@@ -71,7 +74,10 @@ export function createDeliveryWorker(options: DeliveryOptions): DeliveryWorker {
     }
     return events.map((e): DeliveryOutcome => {
       if (result.verdict === 'delivered') return { id: e.id, status: 'delivered', attempt }
-      if (result.verdict === 'retry') return { id: e.id, status: 'retry', attempt, nextAttemptAt: clock.now() + retryDelay(e.attempts, result.retryAfterMs) }
+      if (result.verdict === 'retry') {
+        const nextAttemptAt = clock.now() + retryDelay(e.attempts, result.retryAfterMs)
+        return nextAttemptAt - e.createdAt > maxAgeMs ? { id: e.id, status: 'expired', attempt } : { id: e.id, status: 'retry', attempt, nextAttemptAt }
+      }
       return { id: e.id, status: 'failed', attempt }
     })
   }
@@ -88,7 +94,7 @@ export function createDeliveryWorker(options: DeliveryOptions): DeliveryWorker {
       for (const o of outcomes) {
         const fields = { event_row: o.id, status: o.status, http: o.attempt.httpStatus, code: o.attempt.code, request_id: o.attempt.requestId, ms: o.attempt.durationMs }
         if (o.status === 'delivered') log.info(fields, 'event delivered')
-        else log.warn({ ...fields, message: o.attempt.message }, o.status === 'retry' ? 'event delivery will be retried' : 'event rejected')
+        else log.warn({ ...fields, message: o.attempt.message }, o.status === 'retry' ? 'event delivery will be retried' : o.status === 'expired' ? 'event expired; replay it from the admin API' : 'event rejected')
       }
     }
     return events.length

@@ -14,6 +14,8 @@ const money = (n: number) => `$${n.toFixed(2)}`
 export interface PageOptions {
   pixelCode: string
   purchaseEvent: string
+  /** In test mode the stand-in pixel marks its events as test events too, as TikTok's Test events view does. */
+  testEventCode: string | undefined
 }
 
 /** The shape of TikTok's base code: a queueing stub, then the library (here the sandbox's stand-in) loaded asynchronously. */
@@ -33,7 +35,7 @@ function layout(title: string, body: string, options: PageOptions, extraHead = '
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · Trail Co. (ClickRelay demo)</title>
 <script async src="/cr.js"></script>
-<script>${pixelBaseCode(options.pixelCode)}</script>
+<script>${pixelBaseCode(options.pixelCode, options.testEventCode ? `/sandbox/pixel/events.js?test_event_code=${encodeURIComponent(options.testEventCode)}` : undefined)}</script>
 ${extraHead}
 <style>
   :root { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d2321; background: #f6f4ef; }

@@ -3,8 +3,12 @@
  * Every request needs `Authorization: Bearer <CLICKRELAY_ADMIN_TOKEN>`; without a configured
  * token the admin API is off.
  *
- *   GET  /admin/orders/:id  an order's attribution (which click, through which link) and delivery
- *   POST /admin/deletions   {email?, phone?, visitor_id?}: delete everything linked to them
+ *   GET  /admin/orders/:id          an order's attribution (which click, through which link) and delivery
+ *   GET  /admin/events?status=&from=&to=&limit=   server events, newest last
+ *   GET  /admin/events/:id          one event: the exact payload sent and every attempt (receipts)
+ *   POST /admin/events/:id/replay   send one event again, same event_id
+ *   POST /admin/replays             {status?, from, to}: send again every event so ended in a time range
+ *   POST /admin/deletions           {email?, phone?, visitor_id?}: delete everything linked to them
  */
 import express, { Router, type RequestHandler } from 'express'
 import { timingSafeEqual } from 'node:crypto'
@@ -13,7 +17,51 @@ import { VISITOR_ID_PATTERN } from '../../../common/wire.js'
 import type { AppContext } from '../context.js'
 import { HttpError, parseOr400 } from '../errors.js'
 import { hashEmail, hashPhone } from '../hashing.js'
-import type { LinkKind, OrderReport } from '../store/store.js'
+import type { EventRecord, LinkKind, OrderReport } from '../store/store.js'
+
+const ENDED = ['delivered', 'failed', 'expired'] as const
+const STATUSES = ['pending', 'sending', ...ENDED] as const
+const rowId = z.coerce.number({ error: 'must be an event id' }).int().positive()
+const time = z
+  .string()
+  .refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 time, e.g. 2026-06-14T00:00:00Z')
+  .transform((v) => Date.parse(v))
+
+const eventQuerySchema = z.object({
+  status: z
+    .string()
+    .transform((v) => v.split(','))
+    .pipe(z.array(z.enum(STATUSES)))
+    .optional(),
+  from: time.optional(),
+  to: time.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+})
+
+const replaySchema = z.object({
+  status: z.array(z.enum(ENDED)).min(1).default(['failed']),
+  from: time,
+  to: time,
+})
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString())
+
+function eventJson(e: Omit<EventRecord, 'payload' | 'receipts'>) {
+  return {
+    id: e.id,
+    destination: e.destination,
+    event: e.eventName,
+    event_id: e.eventId,
+    order_id: e.orderId ?? null,
+    status: e.status,
+    attempts: e.attempts,
+    last_error: e.lastError ?? null,
+    test_event_code: e.testEventCode ?? null,
+    created_at: iso(e.createdAt),
+    delivered_at: iso(e.deliveredAt),
+    next_attempt_at: e.status === 'pending' ? iso(e.nextAttemptAt) : null,
+  }
+}
 
 const deletionSchema = z
   .object({
@@ -62,6 +110,49 @@ export function adminRouter(ctx: AppContext): Router {
         test_event_code: order.event.testEventCode ?? null,
       },
     })
+  })
+
+  router.get('/admin/events', async (req, res) => {
+    const query = parseOr400(eventQuerySchema, req.query)
+    const events = await ctx.store.listEvents({ statuses: query.status, from: query.from, to: query.to, limit: query.limit })
+    res.json({ events: events.map(eventJson) })
+  })
+
+  router.get('/admin/events/:id', async (req, res) => {
+    const event = await ctx.store.getEvent(parseOr400(rowId, req.params.id))
+    if (!event) throw new HttpError(404, 'not_found', `no event ${req.params.id}`)
+    res.json({
+      ...eventJson(event),
+      payload: event.payload,
+      receipts: event.receipts.map((r) => ({
+        started_at: iso(r.startedAt),
+        duration_ms: r.durationMs,
+        batch_size: r.batchSize,
+        http_status: r.httpStatus ?? null,
+        code: r.code ?? null,
+        message: r.message,
+        request_id: r.requestId ?? null,
+      })),
+    })
+  })
+
+  router.post('/admin/events/:id/replay', async (req, res) => {
+    const id = parseOr400(rowId, req.params.id)
+    const event = await ctx.store.getEvent(id)
+    if (!event) throw new HttpError(404, 'not_found', `no event ${id}`)
+    const replayed = await ctx.store.replayEvents({ ids: [id] }, ctx.clock.now())
+    if (!replayed.length) throw new HttpError(409, 'in_queue', `event ${id} is ${event.status}: it is already in the queue`)
+    ctx.onEnqueued()
+    ctx.log.info({ event_row: id, event_id: event.eventId }, 'event replayed')
+    res.json({ replayed })
+  })
+
+  router.post('/admin/replays', async (req, res) => {
+    const body = parseOr400(replaySchema, req.body)
+    const replayed = await ctx.store.replayEvents({ statuses: body.status, from: body.from, to: body.to }, ctx.clock.now())
+    if (replayed.length) ctx.onEnqueued()
+    ctx.log.info({ count: replayed.length, statuses: body.status }, 'events replayed')
+    res.json({ replayed, count: replayed.length })
   })
 
   router.post('/admin/deletions', async (req, res) => {

@@ -11,9 +11,12 @@
  *   POST /pixel/track                  events from the stand-in pixel
  *   GET  /pixel/events.js              the stand-in pixel library
  *   GET  /received                     everything received (?event_id=, ?source=)
+ *   GET  /requests                     every server request: when, how many events, the answer
  *   GET  /report?event_id=             dedup verdict for one event_id
+ *   GET|POST|DELETE /faults            faults to inject into the next requests (see Fault)
  */
 import express, { Router } from 'express'
+import { z } from 'zod'
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
@@ -44,7 +47,29 @@ export interface EventReport {
   pixel: number
   /** How many conversions TikTok would count after deduplication. */
   counted: number
+  /** A pixel and a server copy arrived within 5 minutes of each other: TikTok merges them into one enriched event. */
+  merged: boolean
   test: boolean
+}
+
+/**
+ * A fault the sandbox injects into the Events API's answers, the next `times` requests (default
+ * 1; 0 for every request until the faults are cleared). `invalid_event` holds until cleared.
+ */
+export type Fault =
+  | { kind: 'http'; status: number; times?: number }
+  | { kind: 'rate_limit'; retryAfterS: number; times?: number }
+  | { kind: 'code'; code: number; message?: string; times?: number }
+  | { kind: 'invalid_event'; eventIds: string[] }
+  | { kind: 'timeout'; times?: number }
+  | { kind: 'reset'; times?: number }
+  | { kind: 'latency'; ms: number; times?: number }
+
+export interface RequestLog {
+  at: number
+  events: number
+  httpStatus: number | undefined
+  code: number | undefined
 }
 
 export interface DedupReport {
@@ -59,7 +84,11 @@ export interface DedupReport {
 export interface Sandbox {
   router: Router
   received(): ReceivedEvent[]
+  requests(): RequestLog[]
   report(eventId: string): DedupReport
+  inject(...faults: Fault[]): void
+  /** Removes the faults of one kind, or all. */
+  clearFaults(kind?: Fault['kind']): void
   reset(): void
 }
 
@@ -67,7 +96,19 @@ export interface SandboxOptions {
   pixelCode: string
   accessToken: string
   clock: Clock
+  faults?: Fault[]
 }
+
+const MERGE_WINDOW_MS = 5 * 60_000
+const faultSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('http'), status: z.number().int().min(400).max(599), times: z.number().int().optional() }),
+  z.object({ kind: z.literal('rate_limit'), retryAfterS: z.number().min(0), times: z.number().int().optional() }),
+  z.object({ kind: z.literal('code'), code: z.number().int(), message: z.string().optional(), times: z.number().int().optional() }),
+  z.object({ kind: z.literal('invalid_event'), eventIds: z.array(z.string()).min(1) }),
+  z.object({ kind: z.literal('timeout'), times: z.number().int().optional() }),
+  z.object({ kind: z.literal('reset'), times: z.number().int().optional() }),
+  z.object({ kind: z.literal('latency'), ms: z.number().int().min(0).max(600_000), times: z.number().int().optional() }),
+]) satisfies z.ZodType<Fault>
 
 export class Rejection extends Error {
   constructor(
@@ -126,14 +167,60 @@ export function validateServerEvent(e: unknown, at: string): void {
 export function createSandbox(options: SandboxOptions): Sandbox {
   const { clock } = options
   let received: ReceivedEvent[] = []
+  let requestLog: RequestLog[] = []
+  /** Counted faults with how many uses are left (Infinity: until cleared). */
+  let faults: Array<{ fault: Fault; left: number }> = []
+  const usesOf = (fault: Fault): number => {
+    if (fault.kind === 'invalid_event' || fault.times === 0) return Infinity
+    return Math.max(1, fault.times ?? 1)
+  }
+  const inject = (...list: Fault[]) => {
+    for (const fault of list) faults.push({ fault, left: usesOf(fault) })
+  }
+  inject(...(options.faults ?? []))
+  /** The next counted fault (not invalid_event, which is a rule), used up once. */
+  const takeFault = (): Fault | undefined => {
+    const entry = faults.find((f) => f.fault.kind !== 'invalid_event')
+    if (!entry) return undefined
+    if (--entry.left <= 0) faults = faults.filter((f) => f !== entry)
+    return entry.fault
+  }
+  const invalidEventIds = () => new Set(faults.flatMap((f) => (f.fault.kind === 'invalid_event' ? f.fault.eventIds : [])))
   const requestId = () => randomBytes(16).toString('hex')
   const answer = (res: express.Response, body: TrackResponse) => res.status(200).json(body)
 
   const router = Router()
   router.use(express.json({ limit: '5mb', type: () => true }))
 
-  router.post(SANDBOX_TRACK_PATH, (req, res) => {
+  router.post(SANDBOX_TRACK_PATH, async (req, res) => {
     const id = requestId()
+    const log = (httpStatus: number | undefined, code: number | undefined) =>
+      requestLog.push({ at: clock.now(), events: Array.isArray((req.body as { data?: unknown })?.data) ? (req.body as { data: unknown[] }).data.length : 0, httpStatus, code })
+    const fault = takeFault()
+    if (fault?.kind === 'reset') {
+      log(undefined, undefined)
+      req.socket.destroy()
+      return
+    }
+    if (fault?.kind === 'timeout') {
+      log(undefined, undefined) // never answers; the client gives up
+      return
+    }
+    if (fault?.kind === 'http') {
+      log(fault.status, undefined)
+      res.status(fault.status).type('text/plain').send('sandbox fault: HTTP ' + fault.status)
+      return
+    }
+    if (fault?.kind === 'rate_limit') {
+      log(429, undefined)
+      res.status(429).set('Retry-After', String(fault.retryAfterS)).type('text/plain').send('sandbox fault: too many requests')
+      return
+    }
+    if (fault?.kind === 'code') {
+      log(200, fault.code)
+      answer(res, { code: fault.code, message: fault.message ?? (fault.code === TIKTOK_CODE.TOO_MANY_REQUESTS ? 'Too many requests. Please retry in some time.' : 'sandbox fault'), request_id: id, data: {} })
+      return
+    }
     try {
       if (req.get('access-token') !== options.accessToken) throw new Rejection(TIKTOK_CODE.NO_PERMISSION, 'No permission to operate pixel: access token is missing or does not belong to this pixel')
       if (!/^application\/json/.test(req.get('content-type') ?? '')) throw invalid('Content-Type must be application/json')
@@ -145,6 +232,10 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       if ('test_event_code' in body && typeof body.test_event_code !== 'string') throw invalid('test_event_code: must be a string')
       if (!Array.isArray(body.data) || body.data.length < 1 || body.data.length > 1000) throw invalid('data: must hold 1 to 1000 events')
       body.data.forEach((e, i) => validateServerEvent(e, `data[${i}]`))
+      const rejected = invalidEventIds()
+      body.data.forEach((e: Record<string, unknown>, i) => {
+        if (rejected.has(e.event_id as string)) throw invalid(`data[${i}].event_id: "${String(e.event_id)}" rejected (sandbox fault)`)
+      })
       const now = clock.now()
       for (const e of body.data as Array<Record<string, unknown>>) {
         received.push({
@@ -158,11 +249,38 @@ export function createSandbox(options: SandboxOptions): Sandbox {
           payload: e,
         })
       }
+      // Latency is added after the events are taken, as when TikTok has them but the answer is slow.
+      if (fault?.kind === 'latency') await new Promise((resolve) => setTimeout(resolve, fault.ms))
+      log(200, TIKTOK_CODE.OK)
       answer(res, { code: TIKTOK_CODE.OK, message: 'OK', request_id: id, data: {} })
     } catch (err) {
       if (!(err instanceof Rejection)) throw err
+      log(200, err.code)
       answer(res, { code: err.code, message: err.message, request_id: id, data: {} })
     }
+  })
+
+  router.get('/faults', (_req, res) => {
+    res.json({ faults: faults.map((f) => ({ ...f.fault, left: Number.isFinite(f.left) ? f.left : null })) })
+  })
+  router.post('/faults', (req, res) => {
+    const list = z.union([faultSchema, z.array(faultSchema)]).safeParse(req.body)
+    if (!list.success) {
+      res.status(400).json({ error: { code: 'invalid_request', message: list.error.issues[0]?.message ?? 'not a fault' } })
+      return
+    }
+    inject(...(Array.isArray(list.data) ? list.data : [list.data]))
+    res.json({ faults: faults.length })
+  })
+  const clearFaults = (kind?: Fault['kind']) => {
+    faults = kind ? faults.filter((f) => f.fault.kind !== kind) : []
+  }
+  router.delete('/faults', (req, res) => {
+    clearFaults(typeof req.query.kind === 'string' ? (req.query.kind as Fault['kind']) : undefined)
+    res.json({ faults: faults.length })
+  })
+  router.get('/requests', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ requests: requestLog })
   })
 
   router.post('/pixel/track', (req, res) => {
@@ -221,11 +339,14 @@ export function createSandbox(options: SandboxOptions): Sandbox {
           windowStart = c.receivedAt
         }
       }
+      const first = (source: ReceivedEvent['source']) => copies.find((c) => c.source === source)?.receivedAt
+      const [server, pixel] = [first('server'), first('pixel')]
       return {
         event: copies[0]!.event,
         server: copies.filter((c) => c.source === 'server').length,
         pixel: copies.filter((c) => c.source === 'pixel').length,
         counted,
+        merged: server !== undefined && pixel !== undefined && Math.abs(server - pixel) <= MERGE_WINDOW_MS,
         test: copies.every((c) => c.testEventCode !== undefined),
       }
     })
@@ -236,9 +357,14 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   return {
     router,
     received: () => [...received],
+    requests: () => [...requestLog],
     report,
+    inject,
+    clearFaults,
     reset() {
       received = []
+      requestLog = []
+      faults = []
     },
   }
 }

@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { SQL_DIR } from '../paths.js'
 import type { TikTokEvent } from '../tiktok/types.js'
-import type { AcceptedOrder, Attribution, AttributionWindow, DeletedCounts, DeletionSubject, LinkKind, BuildEvent, Click, ClickInput, DeliveryOutcome, IdentityInput, OrderInput, OutboxEvent, PixelReceiptInput, QueueStats, Store } from './store.js'
+import type { AcceptedOrder, Attribution, AttributionWindow, DeletedCounts, DeletionSubject, EventFilter, EventStatus, LinkKind, BuildEvent, Click, ClickInput, DeliveryOutcome, IdentityInput, OrderInput, OutboxEvent, PixelReceiptInput, QueueStats, Store } from './store.js'
 
 export function migrate(db: Database.Database, dir = SQL_DIR): number {
   const files = readdirSync(dir)
@@ -47,6 +47,21 @@ interface ClickRow {
   ip: string | null
   user_agent: string | null
   captured_at: number
+}
+
+interface EventListRow {
+  id: number
+  destination: string
+  event_name: string
+  event_id: string
+  order_id: string | null
+  status: EventStatus
+  attempts: number
+  last_error: string | null
+  test_event_code: string | null
+  created_at: number
+  delivered_at: number | null
+  next_attempt_at: number
 }
 
 interface EventRow {
@@ -91,6 +106,9 @@ export function openSqliteStore(path: string): Store {
   db.pragma('foreign_keys = ON')
   db.pragma('busy_timeout = 5000')
   migrate(db)
+  // One collector process owns a SQLite database: whatever a previous process had in flight
+  // when it died is due again now, with the same event_id (TikTok deduplicates the copy).
+  db.prepare(`UPDATE events SET status = 'pending', lease_until = NULL, next_attempt_at = MIN(next_attempt_at, @now) WHERE status = 'sending'`).run({ now: Date.now() })
 
   const insertClick = db.prepare(`
     INSERT INTO clicks (visitor_id, ttclid, ttp, utm_source, utm_medium, utm_campaign, utm_content, utm_term,
@@ -154,7 +172,7 @@ export function openSqliteStore(path: string): Store {
     WHERE EXISTS (SELECT 1 FROM events WHERE id = @id)`)
   const markDelivered = db.prepare(`UPDATE events SET status = 'delivered', delivered_at = @now, lease_until = NULL, last_error = NULL WHERE id = @id`)
   const markRetry = db.prepare(`UPDATE events SET status = 'pending', next_attempt_at = @nextAttemptAt, lease_until = NULL, last_error = @message WHERE id = @id`)
-  const markFailed = db.prepare(`UPDATE events SET status = 'failed', lease_until = NULL, last_error = @message WHERE id = @id`)
+  const markEnded = db.prepare(`UPDATE events SET status = @status, lease_until = NULL, last_error = @message WHERE id = @id`)
   const nextDue = db.prepare<[], { at: number | null }>(`
     SELECT MIN(CASE status WHEN 'pending' THEN next_attempt_at ELSE lease_until END) AS at
     FROM events WHERE status IN ('pending', 'sending')`)
@@ -166,6 +184,42 @@ export function openSqliteStore(path: string): Store {
            e.event_name, e.status, e.attempts, e.last_error, e.delivered_at, e.test_event_code
     FROM orders o LEFT JOIN clicks c ON c.id = o.click_id LEFT JOIN events e ON e.order_id = o.order_id
     WHERE o.order_id = @orderId`)
+
+  // Operator views and replay. The filter is one statement with optional terms.
+  const EVENT_FILTER = `
+    (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids)))
+    AND (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
+    AND (@from IS NULL OR created_at >= @from) AND (@to IS NULL OR created_at < @to)`
+  const listEventsStmt = db.prepare<Record<string, unknown>, EventListRow>(`
+    SELECT id, destination, event_name, event_id, order_id, status, attempts, last_error, test_event_code, created_at, delivered_at, next_attempt_at
+    FROM events WHERE ${EVENT_FILTER} ORDER BY id LIMIT @limit`)
+  const getEventStmt = db.prepare<{ id: number }, EventListRow & { payload: string }>(`SELECT * FROM events WHERE id = @id`)
+  const receiptsStmt = db.prepare<{ id: number }, Record<string, number | string | null>>(`SELECT * FROM attempts WHERE event_row = @id ORDER BY id`)
+  const replayStmt = db.prepare<Record<string, unknown>, { id: number }>(`
+    UPDATE events SET status = 'pending', next_attempt_at = @now, attempts = 0, lease_until = NULL, last_error = NULL
+    WHERE status NOT IN ('pending', 'sending') AND ${EVENT_FILTER}
+    RETURNING id`)
+  const filterParams = (f: EventFilter) => ({
+    ids: f.ids ? JSON.stringify(f.ids) : null,
+    statuses: f.statuses ? JSON.stringify(f.statuses) : null,
+    from: f.from ?? null,
+    to: f.to ?? null,
+    limit: f.limit ?? 1000,
+  })
+  const toEventSummary = (row: EventListRow) => ({
+    id: row.id,
+    destination: row.destination,
+    eventName: row.event_name,
+    eventId: row.event_id,
+    orderId: opt(row.order_id),
+    status: row.status,
+    attempts: row.attempts,
+    lastError: opt(row.last_error),
+    testEventCode: opt(row.test_event_code),
+    createdAt: row.created_at,
+    deliveredAt: opt(row.delivered_at),
+    nextAttemptAt: row.next_attempt_at,
+  })
 
   const purgeClicks = db.prepare(`DELETE FROM clicks WHERE captured_at < @cutoff`)
   const purgeReceipts = db.prepare(`DELETE FROM pixel_receipts WHERE received_at < @cutoff`)
@@ -296,7 +350,7 @@ export function openSqliteStore(path: string): Store {
       insertAttempt.run({ id: outcome.id, ...attempt, httpStatus: attempt.httpStatus ?? null, code: attempt.code ?? null, requestId: attempt.requestId ?? null })
       if (outcome.status === 'delivered') markDelivered.run({ id: outcome.id, now })
       else if (outcome.status === 'retry') markRetry.run({ id: outcome.id, nextAttemptAt: outcome.nextAttemptAt, message: attempt.message })
-      else markFailed.run({ id: outcome.id, message: attempt.message })
+      else markEnded.run({ id: outcome.id, status: outcome.status, message: attempt.message })
     }
   })
 
@@ -340,6 +394,29 @@ export function openSqliteStore(path: string): Store {
     async queueStats(): Promise<QueueStats> {
       const row = stats.get()
       return { waiting: row?.waiting ?? 0, oldestWaitingSince: opt(row?.oldest ?? null) }
+    },
+    async listEvents(filter) {
+      return listEventsStmt.all(filterParams(filter)).map(toEventSummary)
+    },
+    async getEvent(id) {
+      const row = getEventStmt.get({ id })
+      if (!row) return undefined
+      return {
+        ...toEventSummary(row),
+        payload: JSON.parse(row.payload) as TikTokEvent,
+        receipts: receiptsStmt.all({ id }).map((a) => ({
+          startedAt: a.started_at as number,
+          durationMs: a.duration_ms as number,
+          batchSize: a.batch_size as number,
+          httpStatus: opt(a.http_status as number | null),
+          code: opt(a.code as number | null),
+          message: (a.message as string | null) ?? '',
+          requestId: opt(a.request_id as string | null),
+        })),
+      }
+    },
+    async replayEvents(filter, now) {
+      return db.transaction(() => replayStmt.all({ ...filterParams(filter), now }).map((r) => r.id)).immediate()
     },
     async findOrder(orderId) {
       const row = orderReport.get({ orderId })

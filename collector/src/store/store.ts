@@ -95,7 +95,38 @@ export interface AttemptRecord {
 export type DeliveryOutcome =
   | { id: number; status: 'delivered'; attempt: AttemptRecord }
   | { id: number; status: 'retry'; attempt: AttemptRecord; nextAttemptAt: number }
-  | { id: number; status: 'failed'; attempt: AttemptRecord }
+  | { id: number; status: 'failed' | 'expired'; attempt: AttemptRecord }
+
+export type EventStatus = 'pending' | 'sending' | 'delivered' | 'failed' | 'expired'
+
+/** Which events an operator means: by row id, or by status and acceptance time. */
+export interface EventFilter {
+  ids?: number[]
+  statuses?: EventStatus[]
+  /** accepted at or after, ms */
+  from?: number
+  /** accepted before, ms */
+  to?: number
+  limit?: number
+}
+
+/** An event with its receipts: the exact payload and every attempt. */
+export interface EventRecord {
+  id: number
+  destination: string
+  eventName: string
+  eventId: string
+  orderId: string | undefined
+  status: EventStatus
+  attempts: number
+  lastError: string | undefined
+  testEventCode: string | undefined
+  createdAt: number
+  deliveredAt: number | undefined
+  nextAttemptAt: number
+  payload: TikTokEvent
+  receipts: AttemptRecord[]
+}
 
 export interface QueueStats {
   waiting: number
@@ -156,6 +187,13 @@ export interface Store {
   nextDueAt(): Promise<number | undefined>
   queueStats(): Promise<QueueStats>
   findOrder(orderId: string): Promise<OrderReport | undefined>
+  listEvents(filter: EventFilter): Promise<Array<Omit<EventRecord, 'payload' | 'receipts'>>>
+  getEvent(id: number): Promise<EventRecord | undefined>
+  /**
+   * Replay: puts the chosen events (never ones pending or in flight) back in the queue, due now,
+   * with the same payload and event_id; their receipts stay. Returns the row ids requeued.
+   */
+  replayEvents(filter: EventFilter, now: number): Promise<number[]>
   /** Retention: deletes click records and pixel receipts captured before `cutoff`. */
   purgeBefore(cutoff: number): Promise<DeletedCounts>
   /**

@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { after, before, beforeEach, describe, test } from 'node:test'
 import Database from 'better-sqlite3'
-import { eventually, postClick, postSignedOrder, startTestCollector, startTestSandbox, type TestCollector, type TestSandbox } from '../harness.js'
+import { DAY_MS } from '../../src/clock.js'
+import { eventually, manualClock, postClick, postSignedOrder, startTestCollector, startTestSandbox, type TestCollector, type TestSandbox } from '../harness.js'
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex')
 const VISITOR = 'vIsItOr_0123456789ab'
@@ -265,6 +266,36 @@ describe('delivery receipts', () => {
       }
     } finally {
       await c.stop()
+    }
+  })
+})
+
+describe('expiry', () => {
+  test('an event still failing past CLICKRELAY_EVENT_MAX_AGE_DAYS ends as expired, keeps its payload, and can be replayed', async () => {
+    const clock = manualClock()
+    const sb = await startTestSandbox({ clock })
+    sb.sandbox.inject({ kind: 'http', status: 503, times: 0 })
+    const c = await startTestCollector({ eventsApiUrl: sb.trackUrl, clock, env: { CLICKRELAY_EVENT_MAX_AGE_DAYS: '1', CLICKRELAY_ADMIN_TOKEN: 'admin-token-for-tests-0123456789' } })
+    const conn = new Database(c.dbPath, { readonly: true })
+    const status = () => (conn.prepare(`SELECT status FROM events`).get() as { status: string }).status
+    try {
+      assert.equal((await postSignedOrder(c.url, order({ order_id: 'expire-1' }), { timestamp: Math.floor(clock.now() / 1000) })).status, 201)
+      await eventually(() => ((conn.prepare(`SELECT COUNT(*) AS n FROM attempts`).get() as { n: number }).n > 0 ? true : undefined), 3_000, 'a failed attempt')
+      assert.equal(status(), 'pending')
+      clock.advance(2 * DAY_MS)
+      c.delivery.kick()
+      await eventually(() => (status() === 'expired' ? true : undefined), 3_000, 'expiry')
+      assert.equal((conn.prepare(`SELECT json_extract(payload, '$.event_id') AS id FROM events`).get() as { id: string }).id, 'ord_expire-1')
+
+      sb.sandbox.clearFaults()
+      const id = (conn.prepare(`SELECT id FROM events`).get() as { id: number }).id
+      const replay = await fetch(`${c.url}/admin/events/${id}/replay`, { method: 'POST', headers: { Authorization: 'Bearer admin-token-for-tests-0123456789' } })
+      assert.equal(replay.status, 200)
+      await eventually(() => (status() === 'delivered' ? true : undefined), 3_000, 'delivery after replay')
+    } finally {
+      conn.close()
+      await c.stop()
+      await sb.close()
     }
   })
 })

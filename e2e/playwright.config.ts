@@ -7,6 +7,28 @@ import { browserLaunchOptions } from './helpers/browser.js'
 import { DESKTOP_CHROME_UA } from './helpers/devices.js'
 import { E2E } from './helpers/env.js'
 
+/** `npm start`'s own start-up path, in sandbox mode, on its own port and database. */
+function collector(port: number, dbPath: string, env: Record<string, string> = {}) {
+  return {
+    command: 'node scripts/start.mjs',
+    cwd: '..',
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: 'pipe' as const,
+    stderr: 'pipe' as const,
+    env: {
+      PORT: String(port),
+      CLICKRELAY_HOST: '127.0.0.1',
+      CLICKRELAY_DB: dbPath,
+      CLICKRELAY_ORDER_SECRET: E2E.orderSecret,
+      CLICKRELAY_ADMIN_TOKEN: E2E.adminToken,
+      CLICKRELAY_LOG_LEVEL: 'warn',
+      CLICKRELAY_ALLOWED_ORIGINS: E2E.storefrontOrigins.join(','),
+      ...env,
+    },
+  }
+}
+
 export default defineConfig({
   testDir: '.',
   testMatch: '*.spec.ts',
@@ -24,21 +46,8 @@ export default defineConfig({
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
   },
-  webServer: {
-    command: 'node scripts/start.mjs',
-    cwd: '..',
-    url: `${E2E.baseUrl}/healthz`,
-    reuseExistingServer: false,
-    timeout: 120_000,
-    stdout: 'pipe',
-    stderr: 'pipe',
-    env: {
-      PORT: String(E2E.port),
-      CLICKRELAY_HOST: '127.0.0.1',
-      CLICKRELAY_DB: E2E.dbPath,
-      CLICKRELAY_ORDER_SECRET: E2E.orderSecret,
-      CLICKRELAY_LOG_LEVEL: 'warn',
-      CLICKRELAY_ALLOWED_ORIGINS: E2E.storefrontOrigins.join(','),
-    },
-  },
+  webServer: [
+    { ...collector(E2E.port, E2E.dbPath), url: `${E2E.baseUrl}/healthz` },
+    { ...collector(E2E.testMode.port, E2E.testMode.dbPath, { CLICKRELAY_TEST_EVENT_CODE: E2E.testMode.code }), url: `${E2E.testMode.baseUrl}/healthz` },
+  ],
 })

@@ -6,7 +6,9 @@
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-process.env.CLICKRELAY_E2E_DB ??= join(tmpdir(), `clickrelay-e2e-${process.pid}-${Date.now()}.db`)
+const run = `${process.pid}-${Date.now()}`
+process.env.CLICKRELAY_E2E_DB ??= join(tmpdir(), `clickrelay-e2e-${run}.db`)
+process.env.CLICKRELAY_E2E_TEST_MODE_DB ??= join(tmpdir(), `clickrelay-e2e-test-mode-${run}.db`)
 const port = Number(process.env.CLICKRELAY_E2E_PORT ?? 8790)
 
 export const E2E = {
@@ -14,6 +16,9 @@ export const E2E = {
   baseUrl: `http://127.0.0.1:${port}`,
   dbPath: process.env.CLICKRELAY_E2E_DB,
   orderSecret: 'e2e-order-secret-0123456789abcdef',
+  adminToken: 'e2e-admin-token-0123456789abcdef',
+  /** A second collector, in TikTok's test mode (CLICKRELAY_TEST_EVENT_CODE), with its own database. */
+  testMode: { port: port + 20, baseUrl: `http://127.0.0.1:${port + 20}`, dbPath: process.env.CLICKRELAY_E2E_TEST_MODE_DB, code: 'TEST20261122' },
   /** Each parallel worker's fixture storefront listens on its own port, allowed to send to the collector. */
   storefrontPort: (parallelIndex: number) => port + 1 + parallelIndex,
   storefrontOrigins: Array.from({ length: 8 }, (_, i) => `http://127.0.0.1:${port + 1 + i}`),

@@ -16,6 +16,44 @@ export interface PageOptions {
   purchaseEvent: string
   /** In test mode the stand-in pixel marks its events as test events too, as TikTok's Test events view does. */
   testEventCode: string | undefined
+  /** Demo switches for one visit (see router.ts): a consent banner, a late _ttp, a landing page that strips its ttclid. */
+  consentRequired?: boolean
+  ttpDelayMs?: number
+  stripTtclid?: boolean
+}
+
+/** The stand-in pixel library's URL, with what this page asks of it. */
+function pixelLibrary(options: PageOptions): string {
+  const query = new URLSearchParams()
+  if (options.testEventCode) query.set('test_event_code', options.testEventCode)
+  if (options.ttpDelayMs) query.set('ttp_delay', String(options.ttpDelayMs))
+  return '/sandbox/pixel/events.js' + (query.size ? `?${query}` : '')
+}
+
+/** The script that ships the stub, so pages can call clickrelay before cr.js has loaded. */
+const STUB = `window.clickrelay = window.clickrelay || { q: [], ready: function (f) { this.q.push(f) } };`
+
+function consentBanner(): string {
+  return `<div class="consent" id="consent" role="dialog" aria-label="Cookie consent" hidden>
+  <span>We use a first-party cookie to credit the TikTok ad that brought you here.</span>
+  <button class="button" id="consent-accept">Accept</button> <button class="button secondary" id="consent-refuse">Refuse</button>
+</div>
+<footer class="settings"><button class="button secondary" id="consent-settings">Cookie settings</button></footer>
+<script>
+${STUB}
+(function () {
+  var banner = document.getElementById('consent');
+  if (localStorage.getItem('cr_consent') !== '1' && sessionStorage.getItem('demo_consent_refused') !== '1') banner.hidden = false;
+  function choose(given) {
+    banner.hidden = true;
+    if (!given) sessionStorage.setItem('demo_consent_refused', '1');
+    clickrelay.ready(function (cr) { cr.consent(given) });
+  }
+  document.getElementById('consent-settings').onclick = function () { banner.hidden = false };
+  document.getElementById('consent-accept').onclick = function () { choose(true) };
+  document.getElementById('consent-refuse').onclick = function () { choose(false) };
+})();
+</script>`
 }
 
 /** The shape of TikTok's base code: a queueing stub, then the library (here the sandbox's stand-in) loaded asynchronously. */
@@ -34,8 +72,9 @@ function layout(title: string, body: string, options: PageOptions, extraHead = '
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · Trail Co. (ClickRelay demo)</title>
-<script async src="/cr.js"></script>
-<script>${pixelBaseCode(options.pixelCode, options.testEventCode ? `/sandbox/pixel/events.js?test_event_code=${encodeURIComponent(options.testEventCode)}` : undefined)}</script>
+${options.stripTtclid ? `<script>history.replaceState(null, '', location.pathname)</script>` : ''}
+<script async src="/cr.js"${options.consentRequired ? ' data-consent="required"' : ''}></script>
+<script>${pixelBaseCode(options.pixelCode, pixelLibrary(options))}</script>
 ${extraHead}
 <style>
   :root { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d2321; background: #f6f4ef; }
@@ -63,6 +102,12 @@ ${extraHead}
   .panel dd { margin: 2px 0 0; word-break: break-all; font-family: ui-monospace, monospace; font-size: 13px; }
   .ok { color: #1c7c54; font-weight: 700; } .wait { color: #a4641b; font-weight: 700; } .bad { color: #b3261e; font-weight: 700; }
   .error { background: #fdecea; color: #b3261e; padding: 12px; border-radius: 8px; }
+  .button.secondary { background: #fff; color: #1d2321; border: 1px solid #1d2321; }
+  .consent { position: fixed; left: 12px; right: 12px; bottom: 12px; background: #fff; padding: 14px; border-radius: 12px; box-shadow: 0 4px 20px rgba(0,0,0,.2); display: flex; gap: 10px; align-items: center; flex-wrap: wrap; }
+  .consent[hidden] { display: none; }
+  .settings { max-width: 960px; margin: 0 auto; padding: 0 16px 96px; }
+  .newsletter { margin-top: 28px; background: #fff; border-radius: 12px; padding: 16px; box-shadow: 0 1px 3px rgba(0,0,0,.08); }
+  .newsletter form { flex-direction: row; display: flex; gap: 8px; flex-wrap: wrap; max-width: none; }
 </style>
 </head>
 <body>
@@ -71,6 +116,7 @@ ${extraHead}
 <main>
 ${body}
 </main>
+${options.consentRequired ? consentBanner() : ''}
 </body>
 </html>`
 }
@@ -87,7 +133,61 @@ export function homePage(options: PageOptions): string {
     'Shop',
     `<h1>New for the season</h1>
 <p>Arrived from a TikTok ad? The address bar shows <code>?ttclid=…</code>; ClickRelay has just recorded it.</p>
-<div class="grid">${cards}</div>`,
+<div class="grid">${cards}</div>
+<section class="newsletter" aria-label="Newsletter">
+  <strong>Get 10% off your first order</strong>
+  <form id="newsletter">
+    <input name="email" type="email" required placeholder="you@example.com" aria-label="Newsletter email">
+    <button class="button" type="submit">Sign up</button>
+  </form>
+  <p id="newsletter-done" hidden>Thanks! Check your inbox.</p>
+</section>
+<script>
+${STUB}
+// A signup links this browser to the shopper's email: clickrelay.identify() hashes it here and sends only the hash.
+document.getElementById('newsletter').addEventListener('submit', function (event) {
+  event.preventDefault();
+  var email = this.email.value;
+  clickrelay.ready(function (cr) {
+    cr.identify({ email: email }).then(function () {
+      document.getElementById('newsletter').hidden = true;
+      document.getElementById('newsletter-done').hidden = false;
+    });
+  });
+});
+</script>`,
+    options,
+  )
+}
+
+/** A single-page storefront: its own router changes the URL with pushState, as React or Vue shops do. */
+export function spaPage(options: PageOptions): string {
+  const products = PRODUCTS.map((p) => ({ slug: p.slug, name: p.name, price: money(p.price) }))
+  return layout(
+    'Shop (single-page)',
+    `<div id="app"></div>
+<script>
+var products = ${scriptJson(products)};
+function render() {
+  var path = location.pathname.slice('/demo/spa/'.length);
+  var app = document.getElementById('app');
+  var product = products.filter(function (p) { return path === 'products/' + p.slug })[0];
+  app.innerHTML = product
+    ? '<h1>' + product.name + '</h1><p class="price">' + product.price + '</p><a class="button" href="/demo/checkout?product=' + product.slug + '">Buy now</a> <a data-spa href="/demo/spa/">All products</a>'
+    : '<h1>New for the season</h1><ul>' + products.map(function (p) { return '<li><a data-spa href="/demo/spa/products/' + p.slug + '">' + p.name + '</a> ' + p.price + '</li>' }).join('') + '</ul>';
+}
+function navigate(url) { history.pushState({}, '', url); render(); }
+document.addEventListener('click', function (event) {
+  var link = event.target.closest && event.target.closest('a[data-spa]');
+  if (link) { event.preventDefault(); navigate(link.getAttribute('href')); }
+});
+addEventListener('popstate', render);
+// A deep link handed over by the app shell (?next=...) is opened by the router, client-side,
+// once its data has loaded: the ttclid reaches the address bar through pushState.
+var next = new URLSearchParams(location.search).get('next');
+render();
+if (next && next.indexOf('/demo/spa/') === 0) setTimeout(function () { navigate(next) }, 500);
+</script>`,
     options,
   )
 }
@@ -125,7 +225,7 @@ ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
 export function thankYouPage(orderId: string, p: Product, options: PageOptions): string {
   const properties = { contents: [{ content_id: p.slug, content_name: p.name, quantity: 1, price: p.price }], content_type: 'product', value: p.price, currency: CURRENCY, order_id: orderId }
   const script = `
-window.clickrelay = window.clickrelay || { q: [], ready: function (f) { this.q.push(f) } };
+${STUB}
 clickrelay.ready(function (cr) {
   var eventId = cr.eventId(${scriptJson(options.purchaseEvent)}, ${scriptJson(orderId)});
   ttq.track(${scriptJson(options.purchaseEvent)}, ${scriptJson(properties)}, { event_id: eventId });

@@ -4,11 +4,17 @@
  * signed with the order secret, exactly as a real shop's server would. The browser never
  * talks to /orders.
  *
- *   GET  /demo/                    product grid (the ad's landing page)
+ *   GET  /demo/                    product grid (the ad's landing page), newsletter signup
+ *   GET  /demo/spa/*               the same shop as a single-page app
+ *   GET  /demo/go/:slug            a tracking redirect (302) to a product, keeping the query
  *   GET  /demo/products/:slug      product page
  *   GET  /demo/checkout?product=   checkout form
  *   POST /demo/checkout            confirm the order, report it to ClickRelay, redirect
  *   GET  /demo/thank-you?order=&product=   fires the pixel's Purchase with the shared event_id
+ *
+ * Switches for trying the script's behaviours, on any landing URL: `consent=required` (a consent
+ * banner; the tag waits for consent, for the rest of the visit), `ttp_delay=<ms>` (the pixel sets
+ * _ttp late), `strip=1` (the page removes the ttclid from the address bar before cr.js runs).
  */
 import express, { Router, type Request } from 'express'
 import { randomInt } from 'node:crypto'
@@ -16,7 +22,7 @@ import { VISITOR_COOKIE } from '../../../common/wire.js'
 import type { Logger } from '../log.js'
 import { postOrder } from '../sign.js'
 import { CURRENCY, findProduct } from './catalog.js'
-import { checkoutPage, errorPage, homePage, productPage, thankYouPage, type PageOptions } from './pages.js'
+import { checkoutPage, errorPage, homePage, productPage, spaPage, thankYouPage, type PageOptions } from './pages.js'
 
 export interface DemoOptions extends PageOptions {
   /** Where the shop's backend reaches the collector: the collector's own address. */
@@ -33,21 +39,43 @@ function readCookie(req: Request, name: string): string | undefined {
   return undefined
 }
 
-export function demoRouter(options: DemoOptions): Router {
+const CONSENT_COOKIE = 'demo_consent'
+
+export function demoRouter(base: DemoOptions): Router {
   const router = Router()
   const html = (res: express.Response, status: number, body: string) => res.status(status).type('html').set('Cache-Control', 'no-store').send(body)
+  /** The page options for this request, with the visit's demo switches. */
+  const pageOptions = (req: Request, res: express.Response): DemoOptions => {
+    let consentRequired = readCookie(req, CONSENT_COOKIE) === 'required'
+    if (req.query.consent === 'required') {
+      res.cookie(CONSENT_COOKIE, 'required', { path: '/demo', sameSite: 'lax' })
+      consentRequired = true
+    }
+    const ttpDelayMs = Number(req.query.ttp_delay)
+    return { ...base, consentRequired, ttpDelayMs: ttpDelayMs > 0 ? Math.min(ttpDelayMs, 60_000) : undefined, stripTtclid: req.query.strip === '1' }
+  }
 
-  router.get('/demo/', (_req, res) => html(res, 200, homePage(options)))
+  router.get('/demo/', (req, res) => html(res, 200, homePage(pageOptions(req, res))))
+  router.get(['/demo/spa', '/demo/spa/*rest'], (req, res) => html(res, 200, spaPage(pageOptions(req, res))))
+  router.get('/demo/go/:slug', (req, res) => {
+    const product = findProduct(req.params.slug)
+    if (!product) return html(res, 404, errorPage('No such product.', pageOptions(req, res)))
+    const query = req.originalUrl.indexOf('?')
+    res.redirect(302, `/demo/products/${product.slug}${query >= 0 ? req.originalUrl.slice(query) : ''}`)
+  })
   router.get('/demo/products/:slug', (req, res) => {
+    const options = pageOptions(req, res)
     const product = findProduct(req.params.slug)
     html(res, product ? 200 : 404, product ? productPage(product, options) : errorPage('No such product.', options))
   })
   router.get('/demo/checkout', (req, res) => {
+    const options = pageOptions(req, res)
     const product = findProduct(req.query.product)
     html(res, product ? 200 : 404, product ? checkoutPage(product, options) : errorPage('No such product.', options))
   })
 
   router.post('/demo/checkout', express.urlencoded({ extended: false, limit: '8kb' }), async (req, res) => {
+    const options = pageOptions(req, res)
     const form = (req.body ?? {}) as Record<string, unknown>
     const product = findProduct(form.product)
     if (!product) return html(res, 400, errorPage('No such product.', options))
@@ -85,6 +113,7 @@ export function demoRouter(options: DemoOptions): Router {
   })
 
   router.get('/demo/thank-you', (req, res) => {
+    const options = pageOptions(req, res)
     const product = findProduct(req.query.product)
     const orderId = typeof req.query.order === 'string' && /^\d{1,20}$/.test(req.query.order) ? req.query.order : undefined
     if (!product || !orderId) return html(res, 404, errorPage('No such order.', options))

@@ -101,6 +101,7 @@ export function adminRouter(ctx: AppContext): Router {
             summary: describeAttribution(click, order.linkedBy),
           }
         : { summary: 'no ttclid: no click from a TikTok ad is linked to this buyer' },
+      pixel: pixelPairing(order),
       event: order.event && {
         name: order.event.name,
         status: order.event.status,
@@ -174,4 +175,15 @@ const LINKS: Record<LinkKind, string> = { visitor_id: 'the same browser', email:
 function describeAttribution(click: NonNullable<OrderReport['click']>, linkedBy: LinkKind | undefined): string {
   const where = URL.canParse(click.landingUrl) ? new URL(click.landingUrl).pathname : click.landingUrl
   return `ttclid captured ${new Date(click.capturedAt).toISOString().slice(0, 10)} on ${where}${click.inApp ? " in TikTok's in-app browser" : ''}${linkedBy ? `, linked by ${LINKS[linkedBy]}` : ''}`
+}
+
+/**
+ * Whether the browser pixel fired for this order too: `paired` (same event name and event_id,
+ * so TikTok counts it once), `different_event_name` (the pixel used another name, a dedup risk),
+ * or `server_only` (no pixel receipt: the pixel was blocked or never fired).
+ */
+function pixelPairing(order: OrderReport) {
+  const names = [...new Set(order.pixelEvents.map((e) => e.eventName))]
+  const status = !names.length ? 'server_only' : order.event && names.includes(order.event.name) ? 'paired' : 'different_event_name'
+  return { status, events: order.pixelEvents.map((e) => ({ event: e.eventName, received_at: new Date(e.receivedAt).toISOString() })) }
 }

@@ -221,6 +221,9 @@ export function openSqliteStore(path: string): Store {
     nextAttemptAt: row.next_attempt_at,
   })
 
+  const pixelEventsOf = db.prepare<{ eventId: string }, { event_name: string; received_at: number }>(`
+    SELECT event_name, received_at FROM pixel_receipts WHERE event_id = @eventId ORDER BY id`)
+
   const purgeClicks = db.prepare(`DELETE FROM clicks WHERE captured_at < @cutoff`)
   const purgeReceipts = db.prepare(`DELETE FROM pixel_receipts WHERE received_at < @cutoff`)
   const purgeTx = db.transaction((cutoff: number): DeletedCounts => ({
@@ -439,6 +442,7 @@ export function openSqliteStore(path: string): Store {
                 deliveredAt: opt(row.delivered_at as number | null),
                 testEventCode: opt(row.test_event_code as string | null),
               },
+        pixelEvents: pixelEventsOf.all({ eventId: row.event_id }).map((r) => ({ eventName: r.event_name, receivedAt: r.received_at })),
       }
     },
     async purgeBefore(cutoff) {

@@ -167,6 +167,8 @@ export interface OrderReport {
   linkedBy: LinkKind | undefined
   click: Pick<Click, 'ttclid' | 'landingUrl' | 'inApp' | 'capturedAt' | 'utm'> | undefined
   event: { name: string; status: string; attempts: number; lastError: string | undefined; deliveredAt: number | undefined; testEventCode: string | undefined } | undefined
+  /** The order events the pixel fired with this order's event_id (pixel receipts). */
+  pixelEvents: Array<{ eventName: string; receivedAt: number }>
 }
 
 export interface Store {

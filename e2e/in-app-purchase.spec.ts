@@ -1,11 +1,13 @@
 /**
- * The walking skeleton's journey: a shopper taps a TikTok ad, lands on the demo store in
- * TikTok's in-app browser with a ttclid, buys, and the sandbox receives one server Purchase
- * with that ttclid and the pixel's event_id, counted once.
+ * Journey 1: a shopper taps a TikTok ad, lands on the demo store in TikTok's in-app browser
+ * (an iPhone viewport and an in-app user agent) with a ttclid, and buys there. The sandbox
+ * receives one server Purchase with that ttclid and the pixel's event_id, paired with the
+ * pixel's copy and counted once; the collector stored the click and the order.
  */
 import { expect, test } from '@playwright/test'
 import { TIKTOK_IN_APP_IPHONE } from './helpers/devices.js'
 import { expectReceived, expectReport, query } from './helpers/sandbox.js'
+import { orderReport } from './helpers/shop.js'
 
 test.use(TIKTOK_IN_APP_IPHONE)
 
@@ -76,4 +78,5 @@ test('an in-app shopper who lands with a ttclid and buys is sent to TikTok once,
     orderId,
   )
   expect(rows).toEqual([{ linked_by: 'visitor_id', ttclid, in_app: 1, visitor_id: visitorId, status: 'delivered' }])
+  await expect.poll(async () => (await orderReport(request, orderId)).pixel.status).toBe('paired')
 })

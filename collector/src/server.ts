@@ -29,8 +29,6 @@ export interface RunningCollector {
 export interface CollectorDeps {
   log: Logger
   clock?: Clock
-  /** Delivery timing, for tests. */
-  delivery?: { leaseMs?: number }
 }
 
 const RETENTION_EVERY_MS = 6 * 3_600_000
@@ -64,7 +62,8 @@ export async function startCollector(config: Config, deps: CollectorDeps): Promi
     batchSize: config.delivery.batchSize,
     maxAgeMs: config.delivery.maxAgeDays * DAY_MS,
     backoff: { baseMs: config.delivery.retryBaseMs, maxMs: config.delivery.retryMaxMs },
-    ...deps.delivery,
+    // A lease outlives any request of its batch, so it never runs out while the request is in flight.
+    leaseMs: Math.max(60_000, 3 * config.delivery.timeoutMs),
   })
   const app = createApp({ config, store, clock, log, onEnqueued: () => delivery.kick(), sandbox, selfUrl: () => url })
 

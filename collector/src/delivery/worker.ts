@@ -87,7 +87,11 @@ export function createDeliveryWorker(options: DeliveryOptions): DeliveryWorker {
     const events = await store.claimDueEvents(now, batchSize, now + leaseMs)
     if (events.length === 0) return 0
     const groups = new Map<string | undefined, OutboxEvent[]>()
-    for (const e of events) groups.set(e.testEventCode, [...(groups.get(e.testEventCode) ?? []), e])
+    for (const e of events) {
+      const group = groups.get(e.testEventCode)
+      if (group) group.push(e)
+      else groups.set(e.testEventCode, [e])
+    }
     for (const [testEventCode, group] of groups) {
       const outcomes = await sendGroup(group, testEventCode)
       await store.recordOutcomes(outcomes, clock.now())

@@ -19,6 +19,7 @@
 import express, { Router, type Request } from 'express'
 import { randomInt } from 'node:crypto'
 import { VISITOR_COOKIE } from '../../../common/wire.js'
+import { readCookie } from '../cookies.js'
 import type { Logger } from '../log.js'
 import { postOrder } from '../sign.js'
 import { CURRENCY, findProduct } from './catalog.js'
@@ -31,13 +32,6 @@ export interface DemoOptions extends PageOptions {
   log: Logger
 }
 
-function readCookie(req: Request, name: string): string | undefined {
-  for (const part of (req.get('cookie') ?? '').split(';')) {
-    const [key, ...value] = part.trim().split('=')
-    if (key === name) return decodeURIComponent(value.join('='))
-  }
-  return undefined
-}
 
 const CONSENT_COOKIE = 'demo_consent'
 

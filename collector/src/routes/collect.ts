@@ -12,6 +12,7 @@ import { SHA256_HEX } from '../../../common/normalize.js'
 import { VISITOR_COOKIE, VISITOR_COOKIE_DAYS, VISITOR_ID_PATTERN, type ClickRecord, type CollectAnswer, type IdentifyRecord, type ReceiptRecord } from '../../../common/wire.js'
 import { DAY_MS } from '../clock.js'
 import type { AppContext } from '../context.js'
+import { readCookie } from '../cookies.js'
 import { HttpError, parseOr400 } from '../errors.js'
 import type { ClickInput } from '../store/store.js'
 import { STANDARD_EVENTS } from '../tiktok/types.js'
@@ -120,11 +121,8 @@ export function collectRouter(ctx: AppContext): Router {
  * the script's, since a server-set cookie outlives script storage; else the script's.
  */
 function canonicalVisitor(req: Request, fromScript: string): string {
-  for (const part of (req.get('cookie') ?? '').split(';')) {
-    const [name, value] = part.trim().split('=')
-    if (name === VISITOR_COOKIE && value && VISITOR_ID_PATTERN.test(value)) return value
-  }
-  return fromScript
+  const fromCookie = readCookie(req, VISITOR_COOKIE)
+  return fromCookie && VISITOR_ID_PATTERN.test(fromCookie) ? fromCookie : fromScript
 }
 
 /** A cookie Domain may only name the request's own host or a parent of it. */

@@ -115,7 +115,6 @@ export function openSqliteStore(path: string): Store {
                         landing_url, referrer, in_app, ip, user_agent, captured_at)
     VALUES (@visitorId, @ttclid, @ttp, @utm_source, @utm_medium, @utm_campaign, @utm_content, @utm_term,
             @landingUrl, @referrer, @inApp, @ip, @userAgent, @capturedAt)`)
-  // An order is known by its event_id: keys the contract treats as one ("#1001" and "1001") are one order.
   const upsertIdentity = db.prepare(`
     INSERT INTO identities (visitor_id, kind, sha256, first_seen, last_seen) VALUES (@visitorId, @kind, @hash, @at, @at)
     ON CONFLICT (visitor_id, kind, sha256) DO UPDATE SET last_seen = excluded.last_seen`)
@@ -126,6 +125,7 @@ export function openSqliteStore(path: string): Store {
     if (identity.emailHash) upsertIdentity.run({ visitorId: identity.visitorId, kind: 'email', hash: identity.emailHash, at: identity.seenAt })
     if (identity.phoneHash) upsertIdentity.run({ visitorId: identity.visitorId, kind: 'phone', hash: identity.phoneHash, at: identity.seenAt })
   })
+  // An order is known by its event_id: keys the contract treats as one ("#1001" and "1001") are one order.
   const findOrder = db.prepare<{ eventId: string }, { order_id: string; event_id: string }>(`SELECT order_id, event_id FROM orders WHERE event_id = @eventId`)
   // Identity resolution: the buyer's cluster is walked through the evidence at order time, so
   // it grows as evidence arrives. Visitors sharing an email or phone hash (identify(), earlier

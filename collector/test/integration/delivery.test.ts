@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test'
+import { afterEach, beforeEach, describe, test } from 'node:test'
 import Database from 'better-sqlite3'
 import { eventually, postSignedOrder, startChildCollector, startTestSandbox, type ChildCollector, type TestSandbox } from '../harness.js'
 
@@ -45,12 +45,9 @@ const admin = (url: string, path: string, body?: unknown) =>
   fetch(url + path, { method: body === undefined ? 'GET' : 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
 
 describe('delivery', { timeout: 60_000 }, () => {
-  before(async () => {
+  // A fresh sandbox per test: a request the previous test left in flight cannot land in this one's log.
+  beforeEach(async () => {
     sandbox = await startTestSandbox()
-  })
-  after(() => sandbox.close())
-  beforeEach(() => {
-    sandbox.sandbox.reset()
     dir = mkdtempSync(join(tmpdir(), 'clickrelay-delivery-'))
     dbPath = join(dir, 'clickrelay.db')
   })
@@ -59,6 +56,7 @@ describe('delivery', { timeout: 60_000 }, () => {
       child.process.kill('SIGKILL')
       await child.exited
     }
+    await sandbox.close()
     rmSync(dir, { recursive: true, force: true })
   })
 
@@ -99,7 +97,8 @@ describe('delivery', { timeout: 60_000 }, () => {
 
   test('a TikTok outage and a kill -9 mid-delivery: after a restart every accepted order is delivered and counted once', async () => {
     sandbox.sandbox.inject({ kind: 'http', status: 503, times: 0 })
-    let collector = await start()
+    // A request timeout well past the sandbox's latency below, so the request is surely in flight at the kill.
+    let collector = await start({ CLICKRELAY_DELIVERY_TIMEOUT_MS: '10000' })
     const ids = Array.from({ length: 30 }, (_, i) => `outage-${i}`)
     for (const id of ids) assert.equal((await postSignedOrder(collector.url, order(id))).status, 201)
     await eventually(() => (sandbox.sandbox.requests().length >= 5 ? true : undefined), 5_000, 'failed attempts during the outage')
@@ -123,10 +122,13 @@ describe('delivery', { timeout: 60_000 }, () => {
   })
 
   test('one invalid event does not sink its batch: the rest are delivered, it fails with TikTok\'s message', async () => {
-    sandbox.sandbox.inject({ kind: 'latency', ms: 1_500 }, { kind: 'invalid_event', eventIds: ['ord_batch-5'] })
-    const collector = await start()
-    // The first order's request is held for 1.5 s; the next nine queue behind it and go as one batch.
-    for (let i = 0; i < 10; i++) assert.equal((await postSignedOrder(collector.url, order(`batch-${i}`))).status, 201)
+    sandbox.sandbox.inject({ kind: 'latency', ms: 3_000 }, { kind: 'invalid_event', eventIds: ['ord_batch-5'] })
+    const collector = await start({ CLICKRELAY_DELIVERY_TIMEOUT_MS: '10000' })
+    // The first order's request is held for 3 s; the next nine queue behind it and go as one batch.
+    assert.equal((await postSignedOrder(collector.url, order('batch-0'))).status, 201)
+    await eventually(() => (sandbox.sandbox.received().length ? true : undefined), 5_000, 'the first request in flight')
+    const rest = await Promise.all(Array.from({ length: 9 }, (_, i) => postSignedOrder(collector.url, order(`batch-${i + 1}`))))
+    assert.deepEqual(rest.map((r) => r.status), Array(9).fill(201))
     await eventually(() => (rows<{ n: number }>(`SELECT COUNT(*) AS n FROM events WHERE status IN ('delivered', 'failed')`)[0]!.n === 10 ? true : undefined), 15_000, 'every event settled')
     assert.deepEqual(rows(`SELECT event_id, status FROM events WHERE status != 'delivered'`), [{ event_id: 'ord_batch-5', status: 'failed' }])
     assert.match(rows<{ last_error: string }>(`SELECT last_error FROM events WHERE event_id = 'ord_batch-5'`)[0]!.last_error, /ord_batch-5.*rejected/)

@@ -5,7 +5,7 @@
  */
 import type { ClickRecord } from '../common/wire.js'
 import { query } from './helpers/sandbox.js'
-import { expect, pixel, recordsSent, tag, test, unique } from './helpers/storefront.js'
+import { expect, pixel, pixelLibraryAfterScript, recordsSent, tag, test, unique } from './helpers/storefront.js'
 
 
 test('a first visit is recorded once; later pageviews without news send nothing; a UTM visit is recorded', async ({ page, store }) => {
@@ -65,6 +65,7 @@ test('single-page navigation through pushState, replaceState and popstate is cap
 
 test('a _ttp the pixel sets a second after load is noticed and sent once', async ({ page, context, store }) => {
   store.page('/late', tag() + pixel({ ttpDelayMs: 1_200 }))
+  await pixelLibraryAfterScript(page) // the first record must go before the _ttp exists
   const sent = recordsSent(page)
   await page.goto(`${store.url}/late?ttclid=E.C.P.late-ttp`)
   await expect.poll(() => sent.length).toBe(1)

@@ -6,7 +6,7 @@
  */
 import type { Page } from '@playwright/test'
 import { expectReceived, query } from './helpers/sandbox.js'
-import { expect, pixel, tag, test, unique } from './helpers/storefront.js'
+import { expect, pixel, pixelLibraryAfterScript, tag, test, unique } from './helpers/storefront.js'
 
 
 const orderKey = unique
@@ -20,11 +20,7 @@ for (const [placement, head] of [
   ['after', () => pixel() + tag()],
 ] as const) {
   test(`with the tag ${placement} the pixel's base code, an order event fired at once gets the shared event_id`, async ({ page, request, store }) => {
-    // TikTok's library is a large third-party download; it arrives after the merchant's own small script.
-    await page.route('**/sandbox/pixel/events.js*', async (route) => {
-      await new Promise((r) => setTimeout(r, 300))
-      await route.continue()
-    })
+    await pixelLibraryAfterScript(page)
     const key = orderKey(`tag-${placement}`)
     // Fired from an inline script straight after both tags: into the base code's stub, before either library has loaded.
     store.page(`/thanks-${placement}`, head() + `<script>ttq.track('Purchase', { value: 10, currency: 'EUR', order_id: ${JSON.stringify(key)} })</script>`)

@@ -50,6 +50,18 @@ export function pixel(options: { ttpDelayMs?: number } = {}): string {
   return `<script>${pixelBaseCode(SANDBOX_PIXEL_CODE, library)}</script>`
 }
 
+/**
+ * Holds the pixel's library until cr.js has run on `page`. TikTok's library is a large
+ * third-party download that normally arrives after the merchant's own small script; tests that
+ * depend on that order make it certain rather than guessing how long a busy machine needs.
+ */
+export async function pixelLibraryAfterScript(page: Page): Promise<void> {
+  await page.route('**/sandbox/pixel/events.js*', async (route) => {
+    await page.waitForFunction(() => typeof (window as unknown as { clickrelay?: { track?: unknown } }).clickrelay?.track === 'function')
+    await route.continue()
+  })
+}
+
 /** Every record the page's script sends to /collect, in order, as the collector receives it. */
 export function recordsSent(page: Page): WireRecord[] {
   const records: WireRecord[] = []

@@ -24,6 +24,8 @@ function collector(port: number, dbPath: string, env: Record<string, string> = {
       CLICKRELAY_ADMIN_TOKEN: E2E.adminToken,
       CLICKRELAY_LOG_LEVEL: 'warn',
       CLICKRELAY_ALLOWED_ORIGINS: E2E.storefrontOrigins.join(','),
+      // As in production behind a reverse proxy: the HTTPS storefront proxies to it from loopback.
+      CLICKRELAY_TRUST_PROXY: 'loopback',
       ...env,
     },
   }

@@ -6,8 +6,10 @@ import { chromium, type LaunchOptions } from '@playwright/test'
 import { existsSync } from 'node:fs'
 
 const SYSTEM_CHROMIUM = '/usr/bin/chromium'
+/** Every name under the test shop domain (www.shop.test, t.shop.test) is this machine. */
+const RESOLVER_FLAGS = ['--host-resolver-rules=MAP *.shop.test 127.0.0.1, MAP shop.test 127.0.0.1']
 /** For a distribution's Chromium run as root in a container, with no network beyond loopback. */
-const SYSTEM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const SYSTEM_FLAGS = [...RESOLVER_FLAGS, '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 function playwrightsOwn(): string | undefined {
   try {
@@ -24,7 +26,7 @@ export function browserLaunchOptions(): LaunchOptions {
     if (!existsSync(fromEnv)) throw new Error(`CHROMIUM_PATH is set to ${fromEnv}, which does not exist`)
     return { executablePath: fromEnv, args: SYSTEM_FLAGS }
   }
-  if (playwrightsOwn()) return {}
+  if (playwrightsOwn()) return { args: RESOLVER_FLAGS }
   if (existsSync(SYSTEM_CHROMIUM)) return { executablePath: SYSTEM_CHROMIUM, args: SYSTEM_FLAGS }
   throw new Error(
     'No Chromium found for the e2e suite. Either run `npx playwright install chromium`, ' +

@@ -21,5 +21,10 @@ export const E2E = {
   testMode: { port: port + 20, baseUrl: `http://127.0.0.1:${port + 20}`, dbPath: process.env.CLICKRELAY_E2E_TEST_MODE_DB, code: 'TEST20261122' },
   /** Each parallel worker's fixture storefront listens on its own port, allowed to send to the collector. */
   storefrontPort: (parallelIndex: number) => port + 1 + parallelIndex,
-  storefrontOrigins: Array.from({ length: 8 }, (_, i) => `http://127.0.0.1:${port + 1 + i}`),
+  /**
+   * A shop domain whose names all resolve to 127.0.0.1 in the browser (see browser.ts), for the
+   * real subdomain layout: the store on www.shop.test, the collector on t.shop.test.
+   */
+  shopDomain: 'shop.test',
+  storefrontOrigins: Array.from({ length: 8 }, (_, i) => port + 1 + i).flatMap((p) => [`http://127.0.0.1:${p}`, `http://www.shop.test:${p}`, `http://blog.shop.test:${p}`]),
 }

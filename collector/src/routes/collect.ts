@@ -58,7 +58,11 @@ export function collectRouter(ctx: AppContext): Router {
   const checkOrigin: RequestHandler = (req, res, next) => {
     const origin = req.get('origin')
     if (origin && origin !== `${req.protocol}://${req.get('host')}`) {
-      if (!allowed.has(origin)) throw new HttpError(403, 'origin_not_allowed', `pages on ${origin} may not send records here; add it to CLICKRELAY_ALLOWED_ORIGINS`)
+      if (!allowed.has(origin)) {
+        // The page's own host over https, seen here as http: a TLS proxy the collector does not trust.
+        const hint = origin === `https://${req.get('host')}` ? ' (or, if this is the collector\'s own origin behind a TLS proxy, set CLICKRELAY_TRUST_PROXY)' : ''
+        throw new HttpError(403, 'origin_not_allowed', `pages on ${origin} may not send records here; add it to CLICKRELAY_ALLOWED_ORIGINS${hint}`)
+      }
       res.set({ 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true', Vary: 'Origin' })
     }
     next()

@@ -107,6 +107,11 @@ describe('collector endpoints', () => {
     assert.equal(refused.body?.error.code, 'origin_not_allowed')
     const sameOrigin = await postClick(collector.url, { v: 'origin_visitor_003', u: 'https://shop.example/' }, { Origin: collector.url })
     assert.equal(sameOrigin.status, 200)
+    assert.doesNotMatch(sameOrigin.headers.get('set-cookie') ?? '', /Secure/i, 'plain http: no Secure cookie')
+    // its own origin over https, behind a TLS proxy it was not told to trust: refused, with the fix in the message
+    const untrusted = await postClick(collector.url, { v: 'origin_visitor_004', u: 'https://shop.example/' }, { Origin: collector.url.replace('http:', 'https:'), 'X-Forwarded-Proto': 'https' })
+    assert.equal(untrusted.status, 403)
+    assert.match(untrusted.body?.error.message ?? '', /CLICKRELAY_TRUST_PROXY/)
   })
 
   test('bots and clients without a user agent are not stored', async () => {
@@ -205,6 +210,17 @@ describe('collector behind a trusted proxy, with a rate limit', () => {
       } finally {
         conn.close()
       }
+    } finally {
+      await c.stop()
+    }
+  })
+
+  test('behind a trusted TLS proxy the own https origin may send and the visitor cookie is Secure', async () => {
+    const c = await startTestCollector({ eventsApiUrl: sandbox.trackUrl, env: { CLICKRELAY_TRUST_PROXY: 'loopback' } })
+    try {
+      const r = await postClick(c.url, { v: 'tls_proxied_visitor', u: 'https://shop.example/' }, { Origin: c.url.replace('http:', 'https:'), 'X-Forwarded-Proto': 'https' })
+      assert.equal(r.status, 200)
+      assert.match(r.headers.get('set-cookie') ?? '', /^cr_vid=tls_proxied_visitor;.*; Secure/i)
     } finally {
       await c.stop()
     }

@@ -1,10 +1,15 @@
 /**
  * ClickRelay on-page script. One page load, top to bottom:
- * find our own tag and read its data- attributes; recall the visitor (cookie, else storage);
- * publish `window.clickrelay`; start pairing the TikTok pixel with the server; record the
- * visit if it brings something new (a first visit, a ttclid or UTMs, a new _ttp); then keep
- * watching for single-page navigations and, for 30 seconds, for a _ttp the pixel sets later
- * (one that appears after that is sent by the next page).
+ * find our own tag and read its data- attributes; note the landing URL; publish
+ * `window.clickrelay`; start pairing the TikTok pixel with the server; hook single-page
+ * navigations. Then, in tasks of their own: recall the visitor (cookie, else storage); record
+ * the visit if it brings something new (a first visit, a ttclid or UTMs, a new _ttp); and for
+ * 30 seconds keep looking for a _ttp the pixel sets later (one that appears after that is sent
+ * by the next page).
+ * Cookies, storage and the network are slow to touch the first time on a phone: kept out of
+ * the task that loads the script, they leave each task well short of a long task (50 ms; see
+ * `bench/script-cost.ts`). What must happen at once, does: the URL is read before the page can
+ * rewrite it, and the pixel is watched before the page can fire an order event.
  * Nothing here may throw into the page or block it; a missing browser API disables only what needs it.
  */
 import { eventId } from '../../common/event-id.js'
@@ -36,13 +41,18 @@ if (script) {
 function start(data: DOMStringMap, src: string): void {
   const endpoint = (data.endpoint || new URL(src).origin).replace(/\/+$/, '') + '/collect'
   const cookieDomain = data.cookieDomain
-  let visitor = storedId()
-  let granted = data.consent != 'required' || load(CONSENT_KEY) == '1'
+  const landing = landingUrl()
+  /** The visitor, recalled from cookie or storage on first need. */
+  let visitor: string | undefined
+  let recalled: unknown
+  const known = (): string | undefined => (recalled ? visitor : ((recalled = 1), (visitor = storedId())))
+  let consented: boolean | undefined = data.consent != 'required' || undefined
+  const granted = (): boolean => (consented == null ? (consented = load(CONSENT_KEY) == '1') : consented)
   let lastUrl: string | undefined
   let ttpInFlight: string | undefined
 
   const id = (): string => {
-    keepId((visitor = visitor || newId()), cookieDomain)
+    keepId((visitor = known() || newId()), cookieDomain)
     return visitor
   }
   const post = (record: WireRecord, then?: () => void): void =>
@@ -58,21 +68,21 @@ function start(data: DOMStringMap, src: string): void {
    */
   function capture(url: string, firstVisit?: boolean): void {
     const ttp = cookie('_ttp')
-    if (granted && (firstVisit || (hasCampaign(url) && url != lastUrl) || (ttp && ttp != load(TTP_KEY) && ttp != ttpInFlight))) {
+    if (granted() && (firstVisit || (hasCampaign(url) && url != lastUrl) || (ttp && ttp != load(TTP_KEY) && ttp != ttpInFlight))) {
       lastUrl = url
       ttpInFlight = ttp
       post({ v: id(), u: url, r: document.referrer || undefined, p: ttp, d: cookieDomain }, () => save(TTP_KEY, ttp))
     }
   }
-  const captureLanding = () => capture(landingUrl(), !visitor)
+  const captureLanding = () => capture(landing, !known())
 
   const api: ClickRelay = {
-    visitorId: () => visitor,
+    visitorId: known,
     eventId,
     track,
     ready: (fn) => run(fn),
     identify: (fields) =>
-      granted && window.crypto && crypto.subtle
+      granted() && window.crypto && crypto.subtle
         ? Promise.all([hashOf(fields.email, normalizeEmail), hashOf(fields.phone, (p) => normalizePhone(p, data.phoneCountry)), sha256(id())])
             .then(([email, phone, externalId]) => {
               ;(email || phone) && post({ k: 'i', v: id(), e: email, h: phone })
@@ -82,7 +92,7 @@ function start(data: DOMStringMap, src: string): void {
             .catch(() => {})
         : Promise.resolve(),
     consent(given) {
-      granted = given
+      consented = given
       if (given) {
         save(CONSENT_KEY, '1')
         captureLanding()
@@ -91,17 +101,21 @@ function start(data: DOMStringMap, src: string): void {
         save(CONSENT_KEY)
         save(TTP_KEY)
         visitor = undefined
+        recalled = 1
       }
     },
   }
   const run = ready(api)
   install(api)
 
-  // Put back whichever of cookie and storage was lost.
-  granted && visitor && keepId(visitor, cookieDomain)
-  watchPixel(([name, pixelEventId, orderKey, time]) => granted && post({ k: 'r', v: id(), n: name, i: pixelEventId, o: orderKey, t: time }))
-  captureLanding()
+  watchPixel(([name, pixelEventId, orderKey, time]) => granted() && post({ k: 'r', v: id(), n: name, i: pixelEventId, o: orderKey, t: time }))
   onUrlChange(() => capture(location.href))
+  // Cookies and storage in one task, the click record in the next: each stays short on a slow phone.
+  setTimeout(() => {
+    // Put back whichever of cookie and storage was lost.
+    granted() && known() && keepId(visitor!, cookieDomain)
+    setTimeout(captureLanding)
+  })
   let checks = 0
   const timer = setInterval(() => {
     capture(location.href)

@@ -2,14 +2,14 @@
  * ClickRelay on-page script. One page load, top to bottom:
  * find our own tag and read its data- attributes; note the landing URL; publish
  * `window.clickrelay`; start pairing the TikTok pixel with the server; hook single-page
- * navigations. Then, in tasks of their own: recall the visitor (cookie, else storage); record
- * the visit if it brings something new (a first visit, a ttclid or UTMs, a new _ttp); and for
- * 30 seconds keep looking for a _ttp the pixel sets later (one that appears after that is sent
- * by the next page).
- * Cookies, storage and the network are slow to touch the first time on a phone: kept out of
- * the task that loads the script, they leave each task well short of a long task (50 ms; see
- * `bench/script-cost.ts`). What must happen at once, does: the URL is read before the page can
- * rewrite it, and the pixel is watched before the page can fire an order event.
+ * navigations. Then, each in a task of its own: recall the visitor (cookie, else storage);
+ * decide whether the visit brings something new (a first visit, a ttclid or UTMs, a new _ttp)
+ * and write the ID; send the click record. For 30 seconds keep looking for a _ttp the pixel
+ * sets later (one that appears after that is sent by the next page).
+ * Cookies, storage and the network are slow to touch the first time on a phone; one task for
+ * all of it was a long task there (over 50 ms; see `bench/script-cost.ts`). What must happen at
+ * once, does: the URL is read before the page can rewrite it, and the pixel is watched before
+ * the page can fire an order event.
  * Nothing here may throw into the page or block it; a missing browser API disables only what needs it.
  */
 import { eventId } from '../../common/event-id.js'
@@ -64,14 +64,15 @@ function start(data: DOMStringMap, src: string): void {
   /**
    * Sends a click record when consent allows and the URL or the _ttp cookie is news. A _ttp
    * counts as sent once the collector has answered: a request lost as the page closed is
-   * repeated on the next page rather than forgotten.
+   * repeated on the next page rather than forgotten. The request goes in a task of its own.
    */
   function capture(url: string, firstVisit?: boolean): void {
     const ttp = cookie('_ttp')
     if (granted() && (firstVisit || (hasCampaign(url) && url != lastUrl) || (ttp && ttp != load(TTP_KEY) && ttp != ttpInFlight))) {
       lastUrl = url
       ttpInFlight = ttp
-      post({ v: id(), u: url, r: document.referrer || undefined, p: ttp, d: cookieDomain }, () => save(TTP_KEY, ttp))
+      const record: WireRecord = { v: id(), u: url, r: document.referrer || undefined, p: ttp, d: cookieDomain }
+      setTimeout(() => post(record, () => save(TTP_KEY, ttp)))
     }
   }
   const captureLanding = () => capture(landing, !known())
@@ -110,7 +111,7 @@ function start(data: DOMStringMap, src: string): void {
 
   watchPixel(([name, pixelEventId, orderKey, time]) => granted() && post({ k: 'r', v: id(), n: name, i: pixelEventId, o: orderKey, t: time }))
   onUrlChange(() => capture(location.href))
-  // Cookies and storage in one task, the click record in the next: each stays short on a slow phone.
+  // Reading cookies and storage in one task, writing them in the next, the request in a third: each stays short on a slow phone.
   setTimeout(() => {
     // Put back whichever of cookie and storage was lost.
     granted() && known() && keepId(visitor!, cookieDomain)

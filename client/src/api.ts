@@ -8,15 +8,13 @@ export function install(api: ClickRelay): void {
   queued.forEach(api.ready)
 }
 
-/** Runs the page's callback; its own error is reported without breaking ours. */
-export function ready(api: ClickRelay): (fn: (api: ClickRelay) => void) => void {
-  return (fn) => {
-    try {
-      fn(api)
-    } catch (e) {
-      setTimeout(() => {
-        throw e
-      })
-    }
+/** Runs the page's callback with the API; its own error is reported without breaking ours. */
+export function callBack(fn: (api: ClickRelay) => void, api: ClickRelay): void {
+  try {
+    fn(api)
+  } catch (e) {
+    setTimeout(() => {
+      throw e
+    })
   }
 }

@@ -9,8 +9,7 @@ import { VISITOR_COOKIE, VISITOR_COOKIE_DAYS, VISITOR_ID_PATTERN } from '../../c
 import { load, save } from './storage.js'
 
 const attributes = (domain: string | undefined): Cookies.CookieAttributes => ({
-  expires: VISITOR_COOKIE_DAYS,
-  path: '/',
+  expires: VISITOR_COOKIE_DAYS, // and Path=/, js-cookie's default
   sameSite: 'Lax',
   secure: location.protocol == 'https:',
   domain,

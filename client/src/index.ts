@@ -15,7 +15,7 @@
 import { eventId } from '../../common/event-id.js'
 import { VISITOR_ID_PATTERN, type WireRecord } from '../../common/wire.js'
 import type { ClickRelay } from '../clickrelay.js'
-import { install, ready } from './api.js'
+import { callBack, install } from './api.js'
 import { hasCampaign, landingUrl, onUrlChange } from './capture.js'
 import { hashOf, normalizeEmail, normalizePhone, sha256 } from './hash.js'
 import { cookie, forgetId, keepId, newId, storedId } from './identity.js'
@@ -46,8 +46,8 @@ function start(data: DOMStringMap, src: string): void {
   let visitor: string | undefined
   let recalled: unknown
   const known = (): string | undefined => (recalled ? visitor : ((recalled = 1), (visitor = storedId())))
-  let consented: boolean | undefined = data.consent != 'required' || undefined
-  const granted = (): boolean => (consented == null ? (consented = load(CONSENT_KEY) == '1') : consented)
+  let consented: boolean | undefined
+  const granted = (): boolean => (consented != null ? consented : (consented = data.consent != 'required' || load(CONSENT_KEY) == '1'))
   let lastUrl: string | undefined
   let ttpInFlight: string | undefined
 
@@ -81,9 +81,9 @@ function start(data: DOMStringMap, src: string): void {
     visitorId: known,
     eventId,
     track,
-    ready: (fn) => run(fn),
+    ready: (fn) => callBack(fn, api),
     identify: (fields) =>
-      granted() && window.crypto && crypto.subtle
+      granted() && crypto.subtle
         ? Promise.all([hashOf(fields.email, normalizeEmail), hashOf(fields.phone, (p) => normalizePhone(p, data.phoneCountry)), sha256(id())])
             .then(([email, phone, externalId]) => {
               ;(email || phone) && post({ k: 'i', v: id(), e: email, h: phone })
@@ -106,7 +106,6 @@ function start(data: DOMStringMap, src: string): void {
       }
     },
   }
-  const run = ready(api)
   install(api)
 
   watchPixel(([name, pixelEventId, orderKey, time]) => granted() && post({ k: 'r', v: id(), n: name, i: pixelEventId, o: orderKey, t: time }))

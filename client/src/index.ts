@@ -39,7 +39,8 @@ if (script) {
 }
 
 function start(data: DOMStringMap, src: string): void {
-  const endpoint = (data.endpoint || new URL(src).origin).replace(/\/+$/, '') + '/collect'
+  // Beside the script by default, so a collector mounted under /cr/ is reached at /cr/collect.
+  const endpoint = data.endpoint ? data.endpoint.replace(/\/+$/, '') + '/collect' : new URL('collect', src).href
   const cookieDomain = data.cookieDomain
   const landing = landingUrl()
   /** The visitor, recalled from cookie or storage on first need. */

@@ -10,7 +10,6 @@ export const TIKTOK_EVENTS_API_URL = 'https://business-api.tiktok.com/open_api/v
 /** Used only in sandbox mode, where nothing leaves the machine. */
 export const SANDBOX_PIXEL_CODE = 'CRSANDBOXPIXEL00000'
 export const SANDBOX_ACCESS_TOKEN = 'sandbox-access-token'
-export const SANDBOX_ORDER_SECRET = 'sandbox-order-secret-not-for-production'
 
 export const PURCHASE_EVENTS = ['Purchase', 'CompletePayment'] as const
 
@@ -20,6 +19,11 @@ export interface Config {
   dbPath: string
   /** sandbox: no TikTok credentials, events go to the in-process sandbox Events API and the demo store is served. */
   mode: 'sandbox' | 'live'
+  /**
+   * The collector's public base URL as browsers see it (`https://shop.example/cr`), without a
+   * trailing slash. When unset it is read per request from the proxy's headers or Host.
+   */
+  publicUrl: string | undefined
   tiktok: {
     pixelCode: string
     accessToken: string
@@ -28,7 +32,8 @@ export interface Config {
     testEventCode: string | undefined
     purchaseEvent: (typeof PURCHASE_EVENTS)[number]
   }
-  orderSecret: string
+  /** Undefined in sandbox mode without CLICKRELAY_ORDER_SECRET: the sandbox makes one per database. */
+  orderSecret: string | undefined
   adminToken: string | undefined
   defaultCountry: CountryCode | undefined
   trustProxy: boolean | number | string
@@ -53,6 +58,9 @@ export interface Config {
   logLevel: string
 }
 
+/** The configuration once the collector runs: the order secret is known (see server.ts). */
+export type RunConfig = Config & { orderSecret: string }
+
 export class ConfigError extends Error {}
 
 const optional = z
@@ -66,7 +74,17 @@ function integer(min: number, max: number, what: string) {
   return z.coerce.number({ error: message }).int(message).min(min, message).max(max, message)
 }
 
+const MODES = ['sandbox', 'live'] as const
+
 const schema = z.object({
+  NODE_ENV: optional,
+  CLICKRELAY_MODE: optional.pipe(z.enum(MODES, { error: 'sandbox or live' }).optional()),
+  CLICKRELAY_PUBLIC_URL: optional.pipe(
+    z
+      .url({ protocol: /^https?$/, error: 'an http(s) URL like https://shop.example or https://shop.example/cr' })
+      .refine((v) => !URL.canParse(v) || (!new URL(v).search && !new URL(v).hash), 'a base URL without ?query or #fragment')
+      .optional(),
+  ),
   PORT: integer(0, 65535, 'a port number').default(8787),
   CLICKRELAY_HOST: z.string().trim().min(1).default('127.0.0.1'),
   CLICKRELAY_DB: z.string().trim().min(1).default('./data/clickrelay.db'),
@@ -103,6 +121,48 @@ const schema = z.object({
   CLICKRELAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
+/** Every environment variable the collector reads; deploy/clickrelay.env.example and the README's table list each one. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape)
+
+type Env = z.output<typeof schema>
+
+/**
+ * Sandbox or live, said outright with CLICKRELAY_MODE or inferred from the credentials. An
+ * inferred sandbox is for a developer's machine only: in production, or listening beyond
+ * loopback, a collector without credentials would look alive while sending nothing to TikTok.
+ */
+function decideMode(e: Env): Config['mode'] {
+  const credentials = ['CLICKRELAY_PIXEL_CODE', 'CLICKRELAY_ACCESS_TOKEN'] as const
+  const given = credentials.filter((name) => e[name])
+  if (e.CLICKRELAY_MODE === 'sandbox') {
+    if (given.length) throw new ConfigError(`CLICKRELAY_MODE: sandbox never sends to TikTok, but ${given.join(' and ')} ${given.length > 1 ? 'are' : 'is'} set; unset ${given.length > 1 ? 'them' : 'it'}, or set CLICKRELAY_MODE=live`)
+    return 'sandbox'
+  }
+  if (e.CLICKRELAY_MODE === 'live' || given.length) {
+    const missing = [...credentials, 'CLICKRELAY_ORDER_SECRET' as const].filter((name) => !e[name])
+    if (missing.length) {
+      const why = e.CLICKRELAY_MODE === 'live' ? 'CLICKRELAY_MODE is live' : `${given.join(' and ')} ${given.length > 1 ? 'are' : 'is'} set`
+      const also = missing.length > 1 ? `; also missing: ${missing.slice(1).join(', ')}` : ''
+      throw new ConfigError(`${missing[0]}: required in live mode (${why})${also}. The pixel code and access token come from TikTok Events Manager; the order secret is any random string of 16+ characters your backend signs orders with`)
+    }
+    return 'live'
+  }
+  const live = 'set CLICKRELAY_PIXEL_CODE, CLICKRELAY_ACCESS_TOKEN and CLICKRELAY_ORDER_SECRET to send events to TikTok, or CLICKRELAY_MODE=sandbox to run the sandbox on purpose'
+  if (e.NODE_ENV === 'production') throw new ConfigError(`no TikTok credentials with NODE_ENV=production: ${live}`)
+  if (!isLoopback(e.CLICKRELAY_HOST)) throw new ConfigError(`CLICKRELAY_HOST: ${e.CLICKRELAY_HOST} is not a loopback address, and without TikTok credentials the collector runs its sandbox (demo store, stand-in Events API), which must not face a network: ${live}`)
+  return 'sandbox'
+}
+
+/** `https://Shop.example/cr/` -> `https://shop.example/cr` */
+function baseUrl(value: string): string {
+  const url = new URL(value)
+  return url.origin + url.pathname.replace(/\/+$/, '')
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const parsed = schema.safeParse(env)
   if (!parsed.success) {
@@ -110,18 +170,17 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     throw new ConfigError(`${String(issue.path[0])}: ${issue.message}`)
   }
   const e = parsed.data
-  const live = Boolean(e.CLICKRELAY_PIXEL_CODE || e.CLICKRELAY_ACCESS_TOKEN)
-  if (live && !e.CLICKRELAY_PIXEL_CODE) throw new ConfigError('CLICKRELAY_PIXEL_CODE: required when CLICKRELAY_ACCESS_TOKEN is set')
-  if (live && !e.CLICKRELAY_ACCESS_TOKEN) throw new ConfigError('CLICKRELAY_ACCESS_TOKEN: required when CLICKRELAY_PIXEL_CODE is set')
+  const mode = decideMode(e)
+  const live = mode === 'live'
   if (e.CLICKRELAY_RETENTION_DAYS < e.CLICKRELAY_CLICK_WINDOW_DAYS) {
     throw new ConfigError(`CLICKRELAY_RETENTION_DAYS: must be at least CLICKRELAY_CLICK_WINDOW_DAYS (${e.CLICKRELAY_CLICK_WINDOW_DAYS}), or clicks are deleted before orders can use them`)
   }
-  if (live && !e.CLICKRELAY_ORDER_SECRET) throw new ConfigError('CLICKRELAY_ORDER_SECRET: required with TikTok credentials, so that only your backend can report orders')
   return {
     host: e.CLICKRELAY_HOST,
     port: e.PORT,
     dbPath: e.CLICKRELAY_DB,
-    mode: live ? 'live' : 'sandbox',
+    mode,
+    publicUrl: e.CLICKRELAY_PUBLIC_URL && baseUrl(e.CLICKRELAY_PUBLIC_URL),
     tiktok: {
       pixelCode: e.CLICKRELAY_PIXEL_CODE ?? SANDBOX_PIXEL_CODE,
       accessToken: e.CLICKRELAY_ACCESS_TOKEN ?? SANDBOX_ACCESS_TOKEN,
@@ -129,7 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       testEventCode: e.CLICKRELAY_TEST_EVENT_CODE,
       purchaseEvent: e.CLICKRELAY_PURCHASE_EVENT,
     },
-    orderSecret: e.CLICKRELAY_ORDER_SECRET ?? SANDBOX_ORDER_SECRET,
+    orderSecret: e.CLICKRELAY_ORDER_SECRET,
     adminToken: e.CLICKRELAY_ADMIN_TOKEN,
     defaultCountry: e.CLICKRELAY_DEFAULT_COUNTRY as CountryCode | undefined,
     trustProxy: parseTrustProxy(e.CLICKRELAY_TRUST_PROXY),

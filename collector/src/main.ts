@@ -18,14 +18,19 @@ const collector = await startCollector(config, { log }).catch((err: unknown) => 
   process.exit(1)
 })
 
-const { url } = collector
+const { url, publicUrl } = collector
 const lines = [
   '',
   `  ClickRelay collector on ${url}  (${config.mode === 'sandbox' ? 'sandbox mode: nothing is sent to TikTok' : `live: events go to ${collector.eventsApiUrl}`})`,
-  `  Script tag:  <script async src="${url}/cr.js"></script>`,
-  `  Health:      ${url}/healthz`,
 ]
-if (collector.sandbox) lines.push(`  Demo store:  ${url}/demo/?ttclid=E.C.P.demo123`, `  Sandbox:     ${url}/sandbox/received`)
+if (publicUrl !== url) lines.push(`  Public URL:  ${publicUrl}  (CLICKRELAY_PUBLIC_URL)`)
+lines.push(`  Script tag:  <script async src="${publicUrl}/cr.js"></script>`, `  Health:      ${publicUrl}/healthz`)
+if (config.adminToken) lines.push(`  Status:      ${publicUrl}/admin/status  (Authorization: Bearer $CLICKRELAY_ADMIN_TOKEN)`)
+if (collector.sandbox) {
+  lines.push(`  Demo store:  ${url}/demo/?ttclid=E.C.P.demo123`, `  Sandbox:     ${url}/sandbox/received`)
+  // Made for this database and kept in it: a test backend can sign POST /orders with it. Never a production secret.
+  if (!config.orderSecret) lines.push(`  Order secret (sandbox, kept in ${config.dbPath}): ${collector.orderSecret}`)
+}
 console.log(lines.join('\n') + '\n')
 
 let stopping = false

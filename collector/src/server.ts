@@ -3,20 +3,27 @@
  * the listening socket. main.ts calls it with the real world; tests call it with their own
  * clock, log destination and database file.
  */
+import { randomBytes } from 'node:crypto'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createApp } from './app.js'
 import { DAY_MS, systemClock, type Clock } from './clock.js'
-import type { Config } from './config.js'
+import type { Config, RunConfig } from './config.js'
 import { createDeliveryWorker, type DeliveryWorker } from './delivery/worker.js'
 import type { Logger } from './log.js'
+import { createMonitor } from './monitor.js'
 import { createSandbox, SANDBOX_TRACK_PATH, type Sandbox } from './sandbox/events-api.js'
 import { openSqliteStore } from './store/sqlite.js'
 import type { Store } from './store/store.js'
 import { createEventsApi } from './tiktok/client.js'
 
 export interface RunningCollector {
+  /** Where this process listens. */
   url: string
+  /** What browsers should use: CLICKRELAY_PUBLIC_URL, else `url`. */
+  publicUrl: string
+  /** The order secret in force (in sandbox mode possibly made for this database). */
+  orderSecret: string
   eventsApiUrl: string
   server: Server
   store: Store
@@ -46,10 +53,17 @@ function startRetention(store: Store, clock: Clock, days: number, log: Logger): 
   return timer
 }
 
-export async function startCollector(config: Config, deps: CollectorDeps): Promise<RunningCollector> {
+/** The sandbox's order secret: CLICKRELAY_ORDER_SECRET, else one made for this database and kept in it. */
+async function sandboxOrderSecret(store: Store): Promise<string> {
+  return store.setting('sandbox_order_secret', () => randomBytes(24).toString('base64url'))
+}
+
+export async function startCollector(configured: Config, deps: CollectorDeps): Promise<RunningCollector> {
   const { log } = deps
   const clock = deps.clock ?? systemClock
-  const store = openSqliteStore(config.dbPath)
+  const store = openSqliteStore(configured.dbPath)
+  const config: RunConfig = { ...configured, orderSecret: configured.orderSecret ?? (await sandboxOrderSecret(store)) }
+  const monitor = createMonitor(clock, log)
   let url = ''
   const sandbox = config.mode === 'sandbox' ? createSandbox({ pixelCode: config.tiktok.pixelCode, accessToken: config.tiktok.accessToken, clock }) : undefined
   const eventsApiUrl = () => config.tiktok.eventsApiUrl ?? `${url}/sandbox${SANDBOX_TRACK_PATH}`
@@ -65,7 +79,7 @@ export async function startCollector(config: Config, deps: CollectorDeps): Promi
     // A lease outlives any request of its batch, so it never runs out while the request is in flight.
     leaseMs: Math.max(60_000, 3 * config.delivery.timeoutMs),
   })
-  const app = createApp({ config, store, clock, log, onEnqueued: () => delivery.kick(), sandbox, selfUrl: () => url })
+  const app = createApp({ config, store, clock, log, onEnqueued: () => delivery.kick(), monitor, deliveryStatus: () => delivery.status(), sandbox, selfUrl: () => url })
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s))
@@ -79,6 +93,8 @@ export async function startCollector(config: Config, deps: CollectorDeps): Promi
 
   return {
     url,
+    publicUrl: config.publicUrl ?? url,
+    orderSecret: config.orderSecret,
     eventsApiUrl: eventsApiUrl(),
     server,
     store,

@@ -18,6 +18,7 @@ import { signBody, SIGNATURE_HEADER } from '../src/sign.js'
 export const ORDER_SECRET = 'test-order-secret-0123456789'
 export const PIXEL_CODE = 'CTESTPIXEL1234567890'
 export const ACCESS_TOKEN = 'test-access-token'
+export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789'
 
 /** A clock the test moves by hand. */
 export function manualClock(start = Date.UTC(2026, 5, 14, 12, 0, 0)): Clock & { advance(ms: number): void; set(ms: number): void } {

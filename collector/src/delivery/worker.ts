@@ -29,7 +29,22 @@ export interface DeliveryOptions {
   random?: () => number
 }
 
+/**
+ * How delivery is going, from the latest answer: `ok` (TikTok answered and took the request),
+ * `retrying` (TikTok unreachable, overloaded or failing: events wait and back off), or
+ * `auth_failing` (TikTok refused the token or pixel: events wait until the operator fixes it).
+ */
+export interface DeliveryStatus {
+  state: 'ok' | 'retrying' | 'auth_failing'
+  /** When the state last changed; undefined before the first answer. */
+  since: number | undefined
+  lastCode: number | undefined
+  lastHttpStatus: number | undefined
+  lastMessage: string | undefined
+}
+
 export interface DeliveryWorker {
+  status(): DeliveryStatus
   /** Something was enqueued: deliver now. */
   kick(): void
   /** Resumes whatever the outbox holds (after a restart) and waits for work. */
@@ -47,6 +62,20 @@ export function createDeliveryWorker(options: DeliveryOptions): DeliveryWorker {
   const backoff = options.backoff ?? { baseMs: 1_000, maxMs: 10 * 60_000 }
   const maxAgeMs = options.maxAgeMs ?? 7 * 86_400_000
   const random = options.random ?? Math.random
+
+  let status: DeliveryStatus = { state: 'ok', since: undefined, lastCode: undefined, lastHttpStatus: undefined, lastMessage: undefined }
+
+  /** Follows the latest answer, and says at `error` what to fix when TikTok starts refusing the setup. */
+  function noteAnswer(result: SendResult): void {
+    const state: DeliveryStatus['state'] = result.verdict === 'setup' ? 'auth_failing' : result.verdict === 'retry' ? 'retrying' : 'ok'
+    const changed = state !== status.state || status.since === undefined
+    status = { state, since: changed ? clock.now() : status.since, lastCode: result.code, lastHttpStatus: result.httpStatus, lastMessage: result.message }
+    if (!changed) return
+    const fields = { delivery: state, http: result.httpStatus, code: result.code, tiktok_message: result.message }
+    if (state === 'auth_failing') log.error(fields, 'TikTok refused the access token or the pixel: check CLICKRELAY_ACCESS_TOKEN and CLICKRELAY_PIXEL_CODE in Events Manager (pixel settings, Events API, generate a new token) and restart; events wait and are sent once it is fixed')
+    else if (state === 'retrying') log.warn(fields, 'the Events API is failing; events wait and are retried with backoff')
+    else log.info(fields, 'the Events API accepts events again')
+  }
 
   let running: Promise<void> | undefined
   let again = false
@@ -68,13 +97,14 @@ export function createDeliveryWorker(options: DeliveryOptions): DeliveryWorker {
     const startedAt = clock.now()
     const result = await api.send(buildTrackRequest(pixelCode, events.map((e) => e.payload), testEventCode))
     const attempt = toAttempt(result, events.length, startedAt)
+    noteAnswer(result)
     if (result.verdict === 'permanent' && result.code === TIKTOK_CODE.INVALID_PARAMETER && events.length > 1) {
       const half = Math.ceil(events.length / 2)
       return [...(await sendGroup(events.slice(0, half), testEventCode)), ...(await sendGroup(events.slice(half), testEventCode))]
     }
     return events.map((e): DeliveryOutcome => {
       if (result.verdict === 'delivered') return { id: e.id, status: 'delivered', attempt }
-      if (result.verdict === 'retry') {
+      if (result.verdict === 'retry' || result.verdict === 'setup') {
         const nextAttemptAt = clock.now() + retryDelay(e.attempts, result.retryAfterMs)
         return nextAttemptAt - e.createdAt > maxAgeMs ? { id: e.id, status: 'expired', attempt } : { id: e.id, status: 'retry', attempt, nextAttemptAt }
       }
@@ -146,6 +176,7 @@ export function createDeliveryWorker(options: DeliveryOptions): DeliveryWorker {
   }
 
   return {
+    status: () => status,
     kick,
     start() {
       stopped = false

@@ -3,6 +3,7 @@
  * Every request needs `Authorization: Bearer <CLICKRELAY_ADMIN_TOKEN>`; without a configured
  * token the admin API is off.
  *
+ *   GET  /admin/status              is it doing its job: clicks, refusals, orders, queue, delivery, setup problems
  *   GET  /admin/orders/:id          an order's attribution (which click, through which link) and delivery
  *   GET  /admin/events?status=&from=&to=&limit=   server events, newest last
  *   GET  /admin/events/:id          one event: the exact payload sent and every attempt (receipts)
@@ -17,7 +18,8 @@ import { VISITOR_ID_PATTERN } from '../../../common/wire.js'
 import type { AppContext } from '../context.js'
 import { HttpError, parseOr400 } from '../errors.js'
 import { hashEmail, hashPhone } from '../hashing.js'
-import type { EventRecord, LinkKind, OrderReport } from '../store/store.js'
+import { DAY_MS } from '../clock.js'
+import type { Activity, EventRecord, LinkKind, OrderReport } from '../store/store.js'
 
 const ENDED = ['delivered', 'failed', 'expired'] as const
 const STATUSES = ['pending', 'sending', ...ENDED] as const
@@ -44,6 +46,8 @@ const replaySchema = z.object({
   to: time,
 })
 
+const HOUR_MS = 3_600_000
+const round = (share: number) => Math.round(share * 1000) / 1000
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString())
 
 function eventJson(e: Omit<EventRecord, 'payload' | 'receipts'>) {
@@ -82,6 +86,31 @@ export function adminRouter(ctx: AppContext): Router {
     next()
   }
   router.use('/admin', authenticate, express.json({ limit: '16kb' }))
+
+  router.get('/admin/status', async (_req, res) => {
+    const now = ctx.clock.now()
+    const [hour, day, queue, lastAccepted] = await Promise.all([ctx.store.activity(now - HOUR_MS), ctx.store.activity(now - DAY_MS), ctx.store.queueStats(), ctx.store.lastDeliveredAt()])
+    const delivery = ctx.deliveryStatus()
+    const orders = (a: Activity) => ({ accepted: a.orders, with_ttclid: a.ordersWithTtclid, ttclid_share: a.orders ? round(a.ordersWithTtclid / a.orders) : null })
+    res.set('Cache-Control', 'no-store').json({
+      mode: ctx.config.mode,
+      public_url: ctx.config.publicUrl ?? null,
+      test_event_code: Boolean(ctx.config.tiktok.testEventCode),
+      clicks: { last_hour: hour.clicks, last_24h: day.clicks, with_ttclid_last_24h: day.adClicks },
+      refusals: { last_hour: ctx.monitor.refusals(HOUR_MS), last_24h: ctx.monitor.refusals(DAY_MS) },
+      orders: { last_hour: orders(hour), last_24h: orders(day) },
+      queue: { waiting: queue.waiting, oldest_waiting_age_s: queue.oldestWaitingSince === undefined ? null : Math.max(0, Math.round((now - queue.oldestWaitingSince) / 1000)) },
+      delivery: {
+        state: delivery.state,
+        since: iso(delivery.since),
+        last_http_status: delivery.lastHttpStatus ?? null,
+        last_code: delivery.lastCode ?? null,
+        last_message: delivery.lastMessage ?? null,
+        last_accepted_at: iso(lastAccepted),
+      },
+      problems: ctx.monitor.problems(DAY_MS).map((p) => ({ code: p.code, message: p.message, count: p.count, first_seen: iso(p.firstSeen), last_seen: iso(p.lastSeen) })),
+    })
+  })
 
   router.get('/admin/orders/:id', async (req, res) => {
     const order = await ctx.store.findOrder(req.params.id)

@@ -4,7 +4,7 @@
  * The body is text/plain JSON (a CORS-simple request). The answer names the visitor ID to keep
  * and re-sets the visitor cookie from the server, which Safari keeps longer than a script-set one.
  */
-import express, { Router, type Request, type RequestHandler } from 'express'
+import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler } from 'express'
 import { rateLimit } from 'express-rate-limit'
 import { isbot } from 'isbot'
 import { z } from 'zod'
@@ -14,6 +14,8 @@ import { DAY_MS } from '../clock.js'
 import type { AppContext } from '../context.js'
 import { readCookie } from '../cookies.js'
 import { HttpError, parseOr400 } from '../errors.js'
+import type { RefusalReason } from '../monitor.js'
+import { clientIp, describeOrigin, fromTrustedProxy, hasProxyHeaders, isSameOrigin, proxiedOrigin, publicOrigin } from '../origin.js'
 import type { ClickInput } from '../store/store.js'
 import { STANDARD_EVENTS } from '../tiktok/types.js'
 
@@ -51,18 +53,17 @@ const receiptSchema = z.object({
   t: z.number().int().nonnegative(),
 }) satisfies z.ZodType<ReceiptRecord>
 
+/** A check of the install (`npm run doctor`): every check runs and the cookie is set, nothing is stored. */
+export const DRY_RUN_HEADER = 'ClickRelay-Dry-Run'
+
 export function collectRouter(ctx: AppContext): Router {
   const router = Router()
   const allowed = new Set(ctx.config.allowedOrigins)
-  /** Pages on the collector's own origin may always send; pages elsewhere only from CLICKRELAY_ALLOWED_ORIGINS. */
+  /** Pages on the collector's own public origin may always send; pages elsewhere only from CLICKRELAY_ALLOWED_ORIGINS. */
   const checkOrigin: RequestHandler = (req, res, next) => {
     const origin = req.get('origin')
-    if (origin && origin !== `${req.protocol}://${req.get('host')}`) {
-      if (!allowed.has(origin)) {
-        // The page's own host over https, seen here as http: a TLS proxy the collector does not trust.
-        const hint = origin === `https://${req.get('host')}` ? ' (or, if this is the collector\'s own origin behind a TLS proxy, set CLICKRELAY_TRUST_PROXY)' : ''
-        throw new HttpError(403, 'origin_not_allowed', `pages on ${origin} may not send records here; add it to CLICKRELAY_ALLOWED_ORIGINS${hint}`)
-      }
+    if (origin && !isSameOrigin(origin, publicOrigin(req, ctx.config.publicUrl))) {
+      if (!allowed.has(origin)) throw refuseOrigin(ctx, req, origin)
       res.set({ 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true', Vary: 'Origin' })
     }
     next()
@@ -73,12 +74,24 @@ export function collectRouter(ctx: AppContext): Router {
     limit: ctx.config.rateLimitPerMinute,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    handler: (_req, _res, next) => next(new HttpError(429, 'rate_limited', `more than ${ctx.config.rateLimitPerMinute} requests a minute from this address; slow down`)),
+    // An untrusted proxy's X-Forwarded-For is reported by the handler below, with the fix, not as a stack trace.
+    validate: { xForwardedForHeader: false },
+    handler: (req, _res, next) => {
+      if (hasProxyHeaders(req) && !fromTrustedProxy(req)) {
+        ctx.monitor.problem(
+          'rate_limit_at_proxy',
+          `/collect refused requests over CLICKRELAY_RATE_LIMIT (${ctx.config.rateLimitPerMinute}/min) from ${req.ip}, a proxy the collector does not trust, so every shopper shares its address: set CLICKRELAY_TRUST_PROXY to that proxy (for example loopback)`,
+          { ip: req.ip },
+        )
+      }
+      next(new HttpError(429, 'rate_limited', `more than ${ctx.config.rateLimitPerMinute} requests a minute from this address; slow down`))
+    },
   })
   router.post('/collect', limit, checkOrigin, express.text({ type: () => true, limit: '16kb' }), async (req, res) => {
     const userAgent = req.get('user-agent')
     if (!userAgent || isbot(userAgent)) {
       // Crawlers and headless tools are not shoppers: nothing is stored, no cookie is set.
+      ctx.monitor.refused('bot')
       res.status(204).end()
       return
     }
@@ -90,34 +103,91 @@ export function collectRouter(ctx: AppContext): Router {
     }
     const kind = json && typeof json === 'object' ? (json as { k?: unknown }).k : undefined
     const now = ctx.clock.now()
+    const dryRun = req.get(DRY_RUN_HEADER) === '1'
+    const store = dryRun ? undefined : ctx.store
     let visitor: string
     let cookieDomain: string | undefined
     if (kind === 'i') {
       const record = parseOr400(identifySchema, json)
       visitor = canonicalVisitor(req, record.v)
-      await ctx.store.saveIdentity({ visitorId: visitor, emailHash: record.e, phoneHash: record.h, seenAt: now })
+      await store?.saveIdentity({ visitorId: visitor, emailHash: record.e, phoneHash: record.h, seenAt: now })
     } else if (kind === 'r') {
       const record = parseOr400(receiptSchema, json)
       visitor = canonicalVisitor(req, record.v)
-      await ctx.store.savePixelReceipt({ visitorId: visitor, eventName: record.n, eventId: record.i, orderKey: record.o, clientTime: record.t, receivedAt: now })
+      await store?.savePixelReceipt({ visitorId: visitor, eventName: record.n, eventId: record.i, orderKey: record.o, clientTime: record.t, receivedAt: now })
     } else if (kind === undefined) {
       const record = parseOr400(clickSchema, json)
       visitor = canonicalVisitor(req, record.v)
       cookieDomain = record.d
-      await ctx.store.saveClick(toClickInput({ ...record, v: visitor }, req.ip, userAgent, now))
+      const click = toClickInput({ ...record, v: visitor }, clientIp(req), userAgent, now)
+      await store?.saveClick(click)
     } else {
       throw new HttpError(400, 'invalid_request', 'k: must be absent (click), "i" (identify) or "r" (pixel receipt)')
     }
+    const own = publicOrigin(req, ctx.config.publicUrl)
     res.cookie(VISITOR_COOKIE, visitor, {
       maxAge: VISITOR_COOKIE_DAYS * DAY_MS,
       path: '/',
       sameSite: 'lax',
-      secure: req.secure,
-      domain: cookieDomain && domainCovers(cookieDomain, req.hostname) ? cookieDomain.replace(/^\./, '') : undefined,
+      secure: own.protocol === 'https:',
+      domain: cookieDomain && domainCovers(cookieDomain, own.hostname) ? cookieDomain.replace(/^\./, '') : undefined,
     })
-    res.set('Cache-Control', 'no-store').json({ v: visitor } satisfies CollectAnswer)
+    const answer: CollectAnswer & { dry_run?: true } = dryRun ? { v: visitor, dry_run: true } : { v: visitor }
+    res.set('Cache-Control', 'no-store').json(answer)
   })
+  // Every refusal is counted by reason, so /admin/status shows a deployment that loses clicks.
+  router.use('/collect', ((err, _req, _res, next) => {
+    ctx.monitor.refused(refusalReason(err))
+    next(err)
+  }) satisfies ErrorRequestHandler)
   return router
+}
+
+function refusalReason(err: unknown): RefusalReason {
+  const code = err instanceof HttpError ? err.code : undefined
+  const type = err && typeof err === 'object' && 'type' in err ? (err as { type: unknown }).type : undefined
+  if (code === 'origin_not_allowed') return 'origin'
+  if (code === 'rate_limited') return 'rate_limit'
+  if (type === 'entity.too.large') return 'too_large'
+  return 'malformed'
+}
+
+/**
+ * The 403 for a page the collector does not serve, and when the refusal looks like a setup
+ * mistake rather than a stranger's site, a warning with the fix (see Monitor.problem).
+ */
+function refuseOrigin(ctx: AppContext, req: Request, origin: string): HttpError {
+  const own = publicOrigin(req, ctx.config.publicUrl)
+  const ownText = describeOrigin(own)
+  const proxy = req.socket.remoteAddress
+  const fields = { origin, public_origin: ownText, via: own.via, proxy }
+  let code = 'origin_not_allowed'
+  let fix = `if these are your shop's pages, add ${origin} to CLICKRELAY_ALLOWED_ORIGINS`
+  if (own.via !== 'CLICKRELAY_PUBLIC_URL' && hasProxyHeaders(req) && !fromTrustedProxy(req) && isSameOrigin(origin, proxiedOrigin(req))) {
+    code = 'untrusted_proxy'
+    fix = `requests come through a proxy at ${proxy} that the collector does not trust, so it cannot see the shop's host and scheme; set CLICKRELAY_TRUST_PROXY=${isLoopbackAddress(proxy) ? 'loopback' : proxy} (or CLICKRELAY_PUBLIC_URL=${origin})`
+  } else if (own.via !== 'CLICKRELAY_PUBLIC_URL' && URL.canParse(origin) && new URL(origin).hostname === own.hostname && own.protocol === 'http:' && origin.startsWith('https:')) {
+    code = 'tls_proxy_untrusted'
+    fix = `the page is https but the collector sees http: a TLS proxy it does not trust sits in front; set CLICKRELAY_TRUST_PROXY to that proxy (for example loopback), or CLICKRELAY_PUBLIC_URL=${origin}`
+  } else if (own.via === 'Host' && isAddressOrLocal(own.hostname) && hasProxyHeaders(req)) {
+    code = 'host_rewritten'
+    fix = `the proxy passes Host ${req.get('host')} and no X-Forwarded-Host, so the collector cannot tell it serves ${origin}; in nginx add \`proxy_set_header Host $host;\` (or X-Forwarded-Host with CLICKRELAY_TRUST_PROXY), or set CLICKRELAY_PUBLIC_URL=${origin}`
+  } else if (own.via === 'Host' && isAddressOrLocal(own.hostname)) {
+    // Reached by address: a stranger's page, or the shop's own behind a proxy that hides everything.
+    fix += `; or, if a proxy serves the collector on that origin, make it pass the browser's Host (nginx \`proxy_set_header Host $host;\`) or set CLICKRELAY_PUBLIC_URL=${origin}`
+  }
+  const message = `pages on ${origin} may not send records to this collector (its public origin is ${ownText}, from ${own.via}): ${fix}`
+  ctx.monitor.problem(code, `/collect refused ${message}`, fields)
+  return new HttpError(403, 'origin_not_allowed', message)
+}
+
+function isLoopbackAddress(address: string | undefined): boolean {
+  return !!address && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'))
+}
+
+/** An IP literal or localhost: what a proxy's upstream address looks like, never a shop's host. */
+function isAddressOrLocal(hostname: string): boolean {
+  return hostname === 'localhost' || hostname.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname)
 }
 
 /**

@@ -1,4 +1,8 @@
-/** GET /healthz: for load balancers and uptime checks (public, no data beyond queue counts). 200 when healthy, 503 when not. */
+/**
+ * GET /healthz: for load balancers and uptime checks (public, cheap: no data beyond queue counts
+ * and the delivery state). 503 only when the collector cannot read its store: a TikTok outage
+ * or a refused token shows as `delivery`, not as an unhealthy instance to take out of rotation.
+ */
 import { Router } from 'express'
 import type { AppContext } from '../context.js'
 
@@ -11,6 +15,7 @@ export function healthRouter(ctx: AppContext): Router {
       res.set('Cache-Control', 'no-store').json({
         status: 'ok',
         database: 'ok',
+        delivery: ctx.deliveryStatus().state,
         events_waiting: stats.waiting,
         oldest_waiting_age_s: oldest === undefined ? null : Math.max(0, Math.round((ctx.clock.now() - oldest) / 1000)),
       })

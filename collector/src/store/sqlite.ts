@@ -178,6 +178,13 @@ export function openSqliteStore(path: string): Store {
     FROM events WHERE status IN ('pending', 'sending')`)
   const stats = db.prepare<[], { waiting: number; oldest: number | null }>(`
     SELECT COUNT(*) AS waiting, MIN(created_at) AS oldest FROM events WHERE status IN ('pending', 'sending')`)
+  const clickActivity = db.prepare<{ since: number }, { clicks: number; ad_clicks: number | null }>(`
+    SELECT COUNT(*) AS clicks, SUM(ttclid IS NOT NULL) AS ad_clicks FROM clicks WHERE captured_at >= @since`)
+  const orderActivity = db.prepare<{ since: number }, { orders: number; with_ttclid: number | null }>(`
+    SELECT COUNT(*) AS orders, SUM(linked_by IS NOT NULL) AS with_ttclid FROM orders WHERE received_at >= @since`)
+  const lastDelivered = db.prepare<[], { at: number | null }>(`SELECT MAX(delivered_at) AS at FROM events WHERE delivered_at IS NOT NULL`)
+  const insertSetting = db.prepare(`INSERT INTO settings (key, value) VALUES (@key, @value) ON CONFLICT (key) DO NOTHING`)
+  const readSetting = db.prepare<{ key: string }, { value: string }>(`SELECT value FROM settings WHERE key = @key`)
 
   const orderReport = db.prepare<{ orderId: string }, Record<string, unknown> & { order_id: string; event_id: string; event_time_s: number; linked_by: LinkKind | null; click_id: number | null; event_name: string | null }>(`
     SELECT o.order_id, o.event_id, o.event_time_s, o.linked_by, o.click_id, c.*,
@@ -393,6 +400,18 @@ export function openSqliteStore(path: string): Store {
     },
     async nextDueAt() {
       return opt(nextDue.get()?.at ?? null)
+    },
+    async activity(since) {
+      const clicks = clickActivity.get({ since })
+      const orders = orderActivity.get({ since })
+      return { clicks: clicks?.clicks ?? 0, adClicks: clicks?.ad_clicks ?? 0, orders: orders?.orders ?? 0, ordersWithTtclid: orders?.with_ttclid ?? 0 }
+    },
+    async lastDeliveredAt() {
+      return opt(lastDelivered.get()?.at ?? null)
+    },
+    async setting(key, make) {
+      insertSetting.run({ key, value: make() })
+      return readSetting.get({ key })!.value
     },
     async queueStats(): Promise<QueueStats> {
       const row = stats.get()

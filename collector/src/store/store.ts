@@ -128,6 +128,15 @@ export interface EventRecord {
   receipts: AttemptRecord[]
 }
 
+export interface Activity {
+  /** Click records stored, and those of them that carried a ttclid. */
+  clicks: number
+  adClicks: number
+  /** Orders accepted, and those of them linked to a ttclid. */
+  orders: number
+  ordersWithTtclid: number
+}
+
 export interface QueueStats {
   waiting: number
   oldestWaitingSince: number | undefined
@@ -188,6 +197,12 @@ export interface Store {
   /** When the next waiting event falls due, if any. */
   nextDueAt(): Promise<number | undefined>
   queueStats(): Promise<QueueStats>
+  /** What was stored since `since`, for /admin/status. */
+  activity(since: number): Promise<Activity>
+  /** When TikTok last accepted an event, if ever. */
+  lastDeliveredAt(): Promise<number | undefined>
+  /** A value kept with the data: the stored one, or `make()`'s, stored now, when there is none. */
+  setting(key: string, make: () => string): Promise<string>
   findOrder(orderId: string): Promise<OrderReport | undefined>
   listEvents(filter: EventFilter): Promise<Array<Omit<EventRecord, 'payload' | 'receipts'>>>
   getEvent(id: number): Promise<EventRecord | undefined>

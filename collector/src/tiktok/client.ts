@@ -5,7 +5,12 @@
 import type { TrackRequest, TrackResponse } from './types.js'
 import { TIKTOK_CODE } from './types.js'
 
-export type Verdict = 'delivered' | 'retry' | 'permanent'
+/**
+ * `setup`: TikTok refused the token or the pixel (HTTP 401/403, codes 40001 and 40105). The
+ * operator can fix that in a minute, so the events wait like retries while delivery reports
+ * `auth_failing`.
+ */
+export type Verdict = 'delivered' | 'retry' | 'setup' | 'permanent'
 
 export interface SendResult {
   verdict: Verdict
@@ -63,10 +68,12 @@ export function createEventsApi(options: EventsApiOptions): EventsApi {
       const message = typeof parsed?.message === 'string' ? parsed.message : `HTTP ${response.status}: ${text.slice(0, 200)}`
       if (response.status === 429 || response.status >= 500) return finish({ ...base, verdict: 'retry', message })
       // A 400 is about this payload; other 4xx (401, 403, 404, ...) are about the setup, which the operator can fix, so keep the events.
+      if (response.status === 401 || response.status === 403) return finish({ ...base, verdict: 'setup', message })
       if (!response.ok) return finish({ ...base, verdict: response.status === 400 || response.status === 413 ? 'permanent' : 'retry', message })
       if (code === undefined) return finish({ ...base, verdict: 'retry', message: `unreadable answer: ${message}` })
       if (code === TIKTOK_CODE.OK) return finish({ ...base, verdict: 'delivered', message })
       if (code === TIKTOK_CODE.TOO_MANY_REQUESTS) return finish({ ...base, verdict: 'retry', message })
+      if (code === TIKTOK_CODE.NO_PERMISSION || code === TIKTOK_CODE.INVALID_TOKEN) return finish({ ...base, verdict: 'setup', message })
       return finish({ ...base, verdict: 'permanent', message })
     },
   }

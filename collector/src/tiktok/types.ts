@@ -71,4 +71,6 @@ export const TIKTOK_CODE = {
   NO_PERMISSION: 40001,
   INVALID_PARAMETER: 40002,
   TOO_MANY_REQUESTS: 40100,
+  /** The access token is wrong or revoked. */
+  INVALID_TOKEN: 40105,
 } as const

@@ -174,10 +174,10 @@ describe('collector endpoints', () => {
     assert.equal(again.status, 304)
   })
 
-  test('GET /healthz reports the database and the queue', async () => {
+  test('GET /healthz reports the database, the delivery state and the queue', async () => {
     const r = await fetch(collector.url + '/healthz')
     assert.equal(r.status, 200)
-    assert.deepEqual(await r.json(), { status: 'ok', database: 'ok', events_waiting: 0, oldest_waiting_age_s: null })
+    assert.deepEqual(await r.json(), { status: 'ok', database: 'ok', delivery: 'ok', events_waiting: 0, oldest_waiting_age_s: null })
   })
 
   test('unknown routes answer 404 as JSON', async () => {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { after, before, beforeEach, describe, test } from 'node:test'
 import Database from 'better-sqlite3'
 import { DAY_MS } from '../../src/clock.js'
-import { eventually, manualClock, postClick, postSignedOrder, startTestCollector, startTestSandbox, type TestCollector, type TestSandbox } from '../harness.js'
+import { ADMIN_TOKEN, eventually, manualClock, postClick, postSignedOrder, startTestCollector, startTestSandbox, type TestCollector, type TestSandbox } from '../harness.js'
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex')
 const VISITOR = 'vIsItOr_0123456789ab'
@@ -214,21 +214,31 @@ describe('POST /orders', () => {
 })
 
 describe('delivery receipts', () => {
-  test("TikTok's code in an HTTP 200 answer decides: a token the pixel does not accept fails the event with TikTok's message", async () => {
+  test("a token TikTok refuses (code 40001 in an HTTP 200) keeps the event waiting, says auth_failing in status and health, and logs the fix at error", async () => {
     const sb = await startTestSandbox()
-    const c = await startTestCollector({ eventsApiUrl: sb.trackUrl, env: { CLICKRELAY_ACCESS_TOKEN: 'a-token-for-another-pixel' } })
+    const c = await startTestCollector({ eventsApiUrl: sb.trackUrl, env: { CLICKRELAY_ACCESS_TOKEN: 'a-token-for-another-pixel', CLICKRELAY_ADMIN_TOKEN: ADMIN_TOKEN } })
     try {
       assert.equal((await postSignedOrder(c.url, order({ order_id: 'denied-1' }))).status, 201)
       const conn = new Database(c.dbPath, { readonly: true })
       try {
         const row = await eventually(() => conn.prepare(`SELECT e.status, e.last_error, a.http_status, a.code FROM events e JOIN attempts a ON a.event_row = e.id`).get() as Record<string, unknown> | undefined, 3_000, 'an attempt')
-        assert.equal(row.status, 'failed')
         assert.equal(row.http_status, 200)
         assert.equal(row.code, 40001)
         assert.match(String(row.last_error), /No permission/)
+        assert.notEqual((conn.prepare(`SELECT status FROM events`).get() as { status: string }).status, 'failed', 'a setup error never fails the event')
       } finally {
         conn.close()
       }
+      const health = (await (await fetch(c.url + '/healthz')).json()) as { delivery: string }
+      assert.equal(health.delivery, 'auth_failing')
+      const status = (await (await fetch(c.url + '/admin/status', { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { delivery: Record<string, unknown> }
+      assert.equal(status.delivery.state, 'auth_failing')
+      assert.equal(status.delivery.last_code, 40001)
+      assert.match(String(status.delivery.last_message), /No permission/)
+      assert.equal(status.delivery.last_accepted_at, null)
+      const errors = c.logs().split('\n').filter((line) => line.includes('"level":50'))
+      assert.ok(errors.some((line) => line.includes('CLICKRELAY_ACCESS_TOKEN')), 'an error-level line names what to fix')
+      assert.equal(c.logs().includes('a-token-for-another-pixel'), false, 'the token itself is never logged')
       assert.equal(sb.sandbox.received().length, 0)
     } finally {
       await c.stop()

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ConfigError, loadConfig } from '../../src/config.js'
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../src/config.js'
 
 test('with no TikTok credentials the collector runs in sandbox mode on 127.0.0.1:8787', () => {
   const config = loadConfig({})
@@ -43,4 +43,35 @@ test('CLICKRELAY_TRUST_PROXY takes Express trust-proxy values', () => {
 
 test('CLICKRELAY_DEFAULT_COUNTRY is case-insensitive', () => {
   assert.equal(loadConfig({ CLICKRELAY_DEFAULT_COUNTRY: 'de' }).defaultCountry, 'DE')
+})
+
+const LIVE = { CLICKRELAY_PIXEL_CODE: 'C4ABCDEFGHIJ12345', CLICKRELAY_ACCESS_TOKEN: 'tok', CLICKRELAY_ORDER_SECRET: 'x'.repeat(32) }
+
+test('an inferred sandbox refuses production and non-loopback addresses, naming what is missing', () => {
+  assert.throws(() => loadConfig({ NODE_ENV: 'production' }), /NODE_ENV=production: set CLICKRELAY_PIXEL_CODE, CLICKRELAY_ACCESS_TOKEN and CLICKRELAY_ORDER_SECRET .* or CLICKRELAY_MODE=sandbox/)
+  assertNames({ CLICKRELAY_HOST: '0.0.0.0' }, 'CLICKRELAY_HOST')
+  assertNames({ CLICKRELAY_HOST: '192.0.2.10' }, 'CLICKRELAY_HOST')
+  for (const host of ['127.0.0.1', '127.0.0.2', 'localhost', '::1']) assert.equal(loadConfig({ CLICKRELAY_HOST: host }).mode, 'sandbox', host)
+  assert.equal(loadConfig({ ...LIVE, NODE_ENV: 'production', CLICKRELAY_HOST: '0.0.0.0' }).mode, 'live')
+})
+
+test('CLICKRELAY_MODE says the mode outright', () => {
+  assert.equal(loadConfig({ CLICKRELAY_MODE: 'sandbox', CLICKRELAY_HOST: '0.0.0.0', NODE_ENV: 'production' }).mode, 'sandbox', 'a sandbox on purpose may face a network')
+  assertNames({ CLICKRELAY_MODE: 'live' }, 'CLICKRELAY_PIXEL_CODE')
+  assert.throws(() => loadConfig({ CLICKRELAY_MODE: 'live', CLICKRELAY_PIXEL_CODE: 'C4ABCDEFGHIJ12345' }), /^Error: CLICKRELAY_ACCESS_TOKEN: required in live mode \(CLICKRELAY_MODE is live\); also missing: CLICKRELAY_ORDER_SECRET/)
+  assertNames({ ...LIVE, CLICKRELAY_MODE: 'sandbox' }, 'CLICKRELAY_MODE')
+  assertNames({ CLICKRELAY_MODE: 'staging' }, 'CLICKRELAY_MODE')
+  assert.equal(loadConfig({ ...LIVE, CLICKRELAY_MODE: 'live' }).mode, 'live')
+})
+
+test('CLICKRELAY_PUBLIC_URL is a base URL, kept without its trailing slash', () => {
+  assert.equal(loadConfig({ CLICKRELAY_PUBLIC_URL: 'https://Shop.example/cr/' }).publicUrl, 'https://shop.example/cr')
+  assert.equal(loadConfig({ CLICKRELAY_PUBLIC_URL: 'https://shop.example' }).publicUrl, 'https://shop.example')
+  assert.equal(loadConfig({}).publicUrl, undefined)
+  assertNames({ CLICKRELAY_PUBLIC_URL: 'shop.example' }, 'CLICKRELAY_PUBLIC_URL')
+  assertNames({ CLICKRELAY_PUBLIC_URL: 'https://shop.example/?x=1' }, 'CLICKRELAY_PUBLIC_URL')
+})
+
+test('CONFIG_VARIABLES lists every variable the schema reads', () => {
+  for (const name of ['PORT', 'NODE_ENV', 'CLICKRELAY_MODE', 'CLICKRELAY_PUBLIC_URL', 'CLICKRELAY_TRUST_PROXY', 'CLICKRELAY_LOG_LEVEL']) assert.ok(CONFIG_VARIABLES.includes(name), name)
 })

@@ -1,0 +1,26 @@
+/** The report as people read it: the six items in order, one line per check, the fix indented under it. */
+import { ITEMS, type DoctorReport, type Item, type Status } from './result.js'
+
+const MARK: Record<Status, string> = { pass: '✓', warn: '!', fail: '✗', skip: '-' }
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+
+export function formatReport(report: DoctorReport): string {
+  const lines = [`ClickRelay install check: ${report.url}`]
+  if (report.page_url && report.page_url !== report.url) lines.push(`  (the page is ${report.page_url}, after redirects)`)
+  for (const item of [1, 2, 3, 4, 5, 6] as Item[]) {
+    const checks = report.checks.filter((c) => c.item === item)
+    if (!checks.length) continue
+    lines.push('', `${item}. ${ITEMS[item]}`)
+    for (const check of checks) {
+      lines.push(`  ${MARK[check.status]} ${check.summary}`)
+      if (check.fix && (check.status === 'warn' || check.status === 'fail')) {
+        const [first = '', ...rest] = check.fix.split('\n')
+        lines.push(`      Fix: ${first}`, ...rest.map((line) => `           ${line}`))
+      }
+    }
+  }
+  const { pass, warn, fail, skip } = report.counts
+  lines.push('', `${fail ? `✗ ${plural(fail, 'failure')}` : '✓ no failures'}, ${plural(warn, 'warning')}, ${pass} passed${skip ? `, ${skip} skipped` : ''}.`)
+  return lines.join('\n') + '\n'
+}

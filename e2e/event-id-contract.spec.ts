@@ -1,6 +1,6 @@
 /**
  * The event_id contract: the built on-page script (dist/cr.js, in Chromium) and the built
- * collector (build/, in Node, and over POST /orders) derive the same event_id from any
+ * collector (dist/common, in Node, and over POST /orders) derive the same event_id from any
  * order key a merchant may use.
  */
 import { expect, test } from '@playwright/test'
@@ -36,7 +36,7 @@ function generateKeys(count: number, seed = 20261122): Array<string | number> {
 
 function collectorBuildEventIds(keys: Array<string | number>): string[] {
   const program = `
-    import { eventId } from './build/common/event-id.js'
+    import { eventId } from './dist/common/event-id.js'
     let input = ''
     process.stdin.setEncoding('utf8')
     process.stdin.on('data', (c) => (input += c)).on('end', () => process.stdout.write(JSON.stringify(JSON.parse(input).map((k) => eventId('Purchase', k)))))`

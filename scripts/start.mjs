@@ -1,39 +1,45 @@
-// npm start: builds the collector if it has not been built (or its sources changed), then runs it.
+// npm start: runs the collector's committed build (dist/collector/src/main.js). In a development
+// checkout (TypeScript installed) it first rebuilds when the sources are newer than that build;
+// a production install (`npm ci --omit=dev`) has no compiler and runs the build as committed.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { buildCollector, ENTRY, ROOT, typescriptInstalled } from './build-collector.mjs'
 
-const root = new URL('..', import.meta.url).pathname
-const entry = join(root, 'build/collector/src/main.js')
-// tsc -p collector (incremental) rewrites only what changed, but always touches its build info.
-const marker = join(root, 'build/.tsbuildinfo')
-
-function newestMtime(dir) {
+function newestMtime(path) {
+  const stat = statSync(path)
+  if (!stat.isDirectory()) return stat.mtimeMs
   let newest = 0
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name)
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs)
-  }
+  for (const name of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, name)))
   return newest
 }
 
-function run(cmd, args) {
-  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' })
+if (!existsSync(join(ROOT, 'dist/cr.js'))) {
+  const rollup = join(ROOT, 'node_modules/rollup/dist/bin/rollup')
+  if (!existsSync(rollup)) {
+    console.error('clickrelay: dist/cr.js is missing and rollup is not installed; restore dist/ from git, or run `npm ci` and `npm run build`.')
+    process.exit(1)
+  }
+  console.log('clickrelay: building dist/cr.js …')
+  const result = spawnSync(process.execPath, [rollup, '-c', '--silent'], { cwd: ROOT, stdio: 'inherit' })
   if (result.status !== 0) process.exit(result.status ?? 1)
 }
 
-const tsc = join(root, 'node_modules/typescript/bin/tsc')
-if (!existsSync(join(root, 'dist/cr.js'))) {
-  console.log('clickrelay: building dist/cr.js …')
-  run(process.execPath, [join(root, 'node_modules/rollup/dist/bin/rollup'), '-c', '--silent'])
-}
-const sources = Math.max(newestMtime(join(root, 'collector/src')), newestMtime(join(root, 'common')))
-if (!existsSync(entry) || !existsSync(marker) || statSync(marker).mtimeMs < sources) {
-  if (!existsSync(tsc)) {
-    console.error('clickrelay: the collector is not built and TypeScript is not installed; run `npm ci` first.')
-    process.exit(1)
+if (typescriptInstalled()) {
+  // Not the root tsconfig.json: git checks it out after dist/, which would make every fresh
+  // clone rebuild once. check-dist.mjs catches a build that a change there made stale.
+  const inputs = ['collector/src', 'common', 'collector/tsconfig.json', 'collector/tsconfig.sign.json']
+  const sources = Math.max(...inputs.map((input) => newestMtime(join(ROOT, input))))
+  if (!existsSync(ENTRY) || statSync(ENTRY).mtimeMs < sources) {
+    console.log('clickrelay: the sources changed; rebuilding the collector into dist/ (`npm run build` does the same, and removes stale files) …')
+    // No clean here: the e2e suite starts two collectors at once, and one must not delete
+    // the files the other is loading.
+    const status = buildCollector({ clean: false })
+    if (status !== 0) process.exit(status)
   }
-  console.log('clickrelay: building the collector …')
-  run(process.execPath, [tsc, '-p', 'collector/tsconfig.json'])
+} else if (!existsSync(ENTRY)) {
+  console.error('clickrelay: dist/collector/src/main.js is missing: restore dist/ from git, or run `npm ci` and `npm run build`.')
+  process.exit(1)
 }
-await import(entry)
+await import(pathToFileURL(ENTRY).href)

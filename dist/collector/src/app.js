@@ -1,0 +1,41 @@
+/**
+ * createApp builds the Express app from its parts and never listens: main.ts does that,
+ * and tests drive the app over a socket of their own.
+ */
+import express, {} from 'express';
+import { demoRouter } from './demo/router.js';
+import { adminRouter } from './routes/admin.js';
+import { errorHandler, notFound } from './errors.js';
+import { collectRouter } from './routes/collect.js';
+import { healthRouter } from './routes/health.js';
+import { ordersRouter } from './routes/orders.js';
+import { scriptRouter } from './routes/script.js';
+export function createApp(options) {
+    const app = express();
+    app.disable('x-powered-by');
+    app.set('trust proxy', options.config.trustProxy);
+    app.set('etag', 'strong');
+    app.use(scriptRouter());
+    app.use(collectRouter(options));
+    app.use(ordersRouter(options));
+    app.use(healthRouter(options));
+    app.use(adminRouter(options));
+    if (options.sandbox) {
+        app.use('/sandbox', options.sandbox.router);
+        const selfUrl = options.selfUrl;
+        if (selfUrl) {
+            app.use(demoRouter({
+                pixelCode: options.config.tiktok.pixelCode,
+                purchaseEvent: options.config.tiktok.purchaseEvent,
+                testEventCode: options.config.tiktok.testEventCode,
+                collectorUrl: selfUrl,
+                orderSecret: options.config.orderSecret,
+                log: options.log,
+            }));
+            app.get('/', (_req, res) => res.redirect(302, '/demo/'));
+        }
+    }
+    app.use(notFound);
+    app.use(errorHandler(options.log));
+    return app;
+}

@@ -1,0 +1,61 @@
+export const REFUSAL_REASONS = ['origin', 'rate_limit', 'malformed', 'bot', 'too_large'];
+const MINUTE_MS = 60_000;
+const KEPT_MS = 24 * 60 * MINUTE_MS;
+const WARN_EVERY_MS = MINUTE_MS;
+function zero() {
+    return { origin: 0, rate_limit: 0, malformed: 0, bot: 0, too_large: 0 };
+}
+export function createMonitor(clock, log) {
+    /** Refusal counts per minute (minutes since the epoch), for the last 24 hours. */
+    const minutes = new Map();
+    const problems = new Map();
+    const lastWarned = new Map();
+    function forget(now) {
+        const oldest = Math.floor((now - KEPT_MS) / MINUTE_MS);
+        for (const minute of minutes.keys())
+            if (minute <= oldest)
+                minutes.delete(minute);
+        for (const [code, p] of problems)
+            if (p.lastSeen <= now - KEPT_MS)
+                problems.delete(code);
+    }
+    return {
+        refused(reason) {
+            const now = clock.now();
+            const minute = Math.floor(now / MINUTE_MS);
+            let counts = minutes.get(minute);
+            if (!counts) {
+                forget(now);
+                counts = zero();
+                minutes.set(minute, counts);
+            }
+            counts[reason] += 1;
+        },
+        problem(code, message, fields = {}) {
+            const now = clock.now();
+            const seen = problems.get(code);
+            problems.set(code, { code, message, count: (seen?.count ?? 0) + 1, firstSeen: seen?.firstSeen ?? now, lastSeen: now });
+            const warned = lastWarned.get(code);
+            if (warned === undefined || now - warned >= WARN_EVERY_MS) {
+                lastWarned.set(code, now);
+                log.warn({ problem: code, ...fields }, message);
+            }
+        },
+        refusals(windowMs) {
+            const now = clock.now();
+            const from = Math.floor((now - windowMs) / MINUTE_MS);
+            const total = zero();
+            for (const [minute, counts] of minutes) {
+                if (minute <= from)
+                    continue;
+                for (const reason of REFUSAL_REASONS)
+                    total[reason] += counts[reason];
+            }
+            return total;
+        },
+        problems(windowMs) {
+            const since = clock.now() - windowMs;
+            return [...problems.values()].filter((p) => p.lastSeen > since).sort((a, b) => b.lastSeen - a.lastSeen);
+        },
+    };
+}

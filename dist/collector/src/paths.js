@@ -1,0 +1,17 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+/** The package root, found by walking up from this module: the same from collector/src (tsx) and build/collector/src (compiled). */
+function findRoot() {
+    let dir = dirname(fileURLToPath(import.meta.url));
+    while (!existsSync(join(dir, 'package.json'))) {
+        const parent = dirname(dir);
+        if (parent === dir)
+            throw new Error('clickrelay: package.json not found above ' + fileURLToPath(import.meta.url));
+        dir = parent;
+    }
+    return dir;
+}
+export const ROOT = findRoot();
+export const SQL_DIR = join(ROOT, 'collector', 'sql');
+export const SCRIPT_FILE = join(ROOT, 'dist', 'cr.js');

@@ -1,0 +1,221 @@
+/**
+ * POST /collect: records from the on-page script (public, called by browsers). Three kinds,
+ * told apart by `k` (see common/wire.ts): click records, identify() hashes, pixel receipts.
+ * The body is text/plain JSON (a CORS-simple request). The answer names the visitor ID to keep
+ * and re-sets the visitor cookie from the server, which Safari keeps longer than a script-set one.
+ */
+import express, { Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { isbot } from 'isbot';
+import { z } from 'zod';
+import { SHA256_HEX } from '../../../common/normalize.js';
+import { VISITOR_COOKIE, VISITOR_COOKIE_DAYS, VISITOR_ID_PATTERN } from '../../../common/wire.js';
+import { DAY_MS } from '../clock.js';
+import { readCookie } from '../cookies.js';
+import { HttpError, parseOr400 } from '../errors.js';
+import { clientIp, describeOrigin, fromTrustedProxy, hasProxyHeaders, isSameOrigin, proxiedOrigin, publicOrigin } from '../origin.js';
+import { STANDARD_EVENTS } from '../tiktok/types.js';
+const TTCLID = /^[\w.-]{1,1024}$/;
+const UTM_KEYS = ['source', 'medium', 'campaign', 'content', 'term'];
+/** TikTok's in-app browsers; the word "TikTok" is often absent from their user agents. */
+const IN_APP_UA = /BytedanceWebview|musical_ly_|trill_|ByteLocale|aweme/i;
+const visitorId = z.string().regex(VISITOR_ID_PATTERN, 'must be a visitor ID (16 to 64 characters of [A-Za-z0-9_-])');
+const sha256 = z.string().regex(SHA256_HEX, 'must be SHA-256 lowercase hex');
+const httpUrl = z
+    .string()
+    .max(4096)
+    .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an absolute http(s) URL');
+const clickSchema = z.object({
+    k: z.undefined().optional(),
+    v: visitorId,
+    u: httpUrl,
+    r: z.string().max(4096).optional(),
+    p: z.string().max(256).regex(/^[\w.-]+$/, 'must be a _ttp cookie value').optional(),
+    d: z.string().max(253).regex(/^\.?[a-z0-9.-]+$/i, 'must be a domain').optional(),
+});
+const identifySchema = z
+    .object({ k: z.literal('i'), v: visitorId, e: sha256.optional(), h: sha256.optional() })
+    .refine((r) => r.e || r.h, 'an identify record needs e (email hash) or h (phone hash)');
+const receiptSchema = z.object({
+    k: z.literal('r'),
+    v: visitorId,
+    n: z.enum(STANDARD_EVENTS),
+    i: z.string().max(256).optional(),
+    o: z.string().max(256).optional(),
+    t: z.number().int().nonnegative(),
+});
+/** A check of the install (`npm run doctor`): every check runs and the cookie is set, nothing is stored. */
+export const DRY_RUN_HEADER = 'ClickRelay-Dry-Run';
+export function collectRouter(ctx) {
+    const router = Router();
+    const allowed = new Set(ctx.config.allowedOrigins);
+    /** Pages on the collector's own public origin may always send; pages elsewhere only from CLICKRELAY_ALLOWED_ORIGINS. */
+    const checkOrigin = (req, res, next) => {
+        const origin = req.get('origin');
+        if (origin && !isSameOrigin(origin, publicOrigin(req, ctx.config.publicUrl))) {
+            if (!allowed.has(origin))
+                throw refuseOrigin(ctx, req, origin);
+            res.set({ 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true', Vary: 'Origin' });
+        }
+        next();
+    };
+    // One client may not flood the database. Generous by default: mobile carriers put many shoppers behind one IP.
+    const limit = rateLimit({
+        windowMs: 60_000,
+        limit: ctx.config.rateLimitPerMinute,
+        standardHeaders: 'draft-8',
+        legacyHeaders: false,
+        // An untrusted proxy's X-Forwarded-For is reported by the handler below, with the fix, not as a stack trace.
+        validate: { xForwardedForHeader: false },
+        handler: (req, _res, next) => {
+            if (hasProxyHeaders(req) && !fromTrustedProxy(req)) {
+                ctx.monitor.problem('rate_limit_at_proxy', `/collect refused requests over CLICKRELAY_RATE_LIMIT (${ctx.config.rateLimitPerMinute}/min) from ${req.ip}, a proxy the collector does not trust, so every shopper shares its address: set CLICKRELAY_TRUST_PROXY to that proxy (for example loopback)`, { ip: req.ip });
+            }
+            next(new HttpError(429, 'rate_limited', `more than ${ctx.config.rateLimitPerMinute} requests a minute from this address; slow down`));
+        },
+    });
+    router.post('/collect', limit, checkOrigin, express.text({ type: () => true, limit: '16kb' }), async (req, res) => {
+        const userAgent = req.get('user-agent');
+        if (!userAgent || isbot(userAgent)) {
+            // Crawlers and headless tools are not shoppers: nothing is stored, no cookie is set.
+            ctx.monitor.refused('bot');
+            res.status(204).end();
+            return;
+        }
+        let json;
+        try {
+            json = JSON.parse(typeof req.body === 'string' ? req.body : '');
+        }
+        catch {
+            throw new HttpError(400, 'invalid_json', 'request body is not valid JSON');
+        }
+        const kind = json && typeof json === 'object' ? json.k : undefined;
+        const now = ctx.clock.now();
+        const dryRun = req.get(DRY_RUN_HEADER) === '1';
+        const store = dryRun ? undefined : ctx.store;
+        let visitor;
+        let cookieDomain;
+        if (kind === 'i') {
+            const record = parseOr400(identifySchema, json);
+            visitor = canonicalVisitor(req, record.v);
+            await store?.saveIdentity({ visitorId: visitor, emailHash: record.e, phoneHash: record.h, seenAt: now });
+        }
+        else if (kind === 'r') {
+            const record = parseOr400(receiptSchema, json);
+            visitor = canonicalVisitor(req, record.v);
+            await store?.savePixelReceipt({ visitorId: visitor, eventName: record.n, eventId: record.i, orderKey: record.o, clientTime: record.t, receivedAt: now });
+        }
+        else if (kind === undefined) {
+            const record = parseOr400(clickSchema, json);
+            visitor = canonicalVisitor(req, record.v);
+            cookieDomain = record.d;
+            const click = toClickInput({ ...record, v: visitor }, clientIp(req), userAgent, now);
+            await store?.saveClick(click);
+        }
+        else {
+            throw new HttpError(400, 'invalid_request', 'k: must be absent (click), "i" (identify) or "r" (pixel receipt)');
+        }
+        const own = publicOrigin(req, ctx.config.publicUrl);
+        res.cookie(VISITOR_COOKIE, visitor, {
+            maxAge: VISITOR_COOKIE_DAYS * DAY_MS,
+            path: '/',
+            sameSite: 'lax',
+            secure: own.protocol === 'https:',
+            domain: cookieDomain && domainCovers(cookieDomain, own.hostname) ? cookieDomain.replace(/^\./, '') : undefined,
+        });
+        const answer = dryRun ? { v: visitor, dry_run: true } : { v: visitor };
+        res.set('Cache-Control', 'no-store').json(answer);
+    });
+    // Every refusal is counted by reason, so /admin/status shows a deployment that loses clicks.
+    router.use('/collect', ((err, _req, _res, next) => {
+        ctx.monitor.refused(refusalReason(err));
+        next(err);
+    }));
+    return router;
+}
+function refusalReason(err) {
+    const code = err instanceof HttpError ? err.code : undefined;
+    const type = err && typeof err === 'object' && 'type' in err ? err.type : undefined;
+    if (code === 'origin_not_allowed')
+        return 'origin';
+    if (code === 'rate_limited')
+        return 'rate_limit';
+    if (type === 'entity.too.large')
+        return 'too_large';
+    return 'malformed';
+}
+/**
+ * The 403 for a page the collector does not serve, and when the refusal looks like a setup
+ * mistake rather than a stranger's site, a warning with the fix (see Monitor.problem).
+ */
+function refuseOrigin(ctx, req, origin) {
+    const own = publicOrigin(req, ctx.config.publicUrl);
+    const ownText = describeOrigin(own);
+    const proxy = req.socket.remoteAddress;
+    const fields = { origin, public_origin: ownText, via: own.via, proxy };
+    let code = 'origin_not_allowed';
+    let fix = `if these are your shop's pages, add ${origin} to CLICKRELAY_ALLOWED_ORIGINS`;
+    if (own.via !== 'CLICKRELAY_PUBLIC_URL' && hasProxyHeaders(req) && !fromTrustedProxy(req) && isSameOrigin(origin, proxiedOrigin(req))) {
+        code = 'untrusted_proxy';
+        fix = `requests come through a proxy at ${proxy} that the collector does not trust, so it cannot see the shop's host and scheme; set CLICKRELAY_TRUST_PROXY=${isLoopbackAddress(proxy) ? 'loopback' : proxy} (or CLICKRELAY_PUBLIC_URL=${origin})`;
+    }
+    else if (own.via !== 'CLICKRELAY_PUBLIC_URL' && URL.canParse(origin) && new URL(origin).hostname === own.hostname && own.protocol === 'http:' && origin.startsWith('https:')) {
+        code = 'tls_proxy_untrusted';
+        fix = `the page is https but the collector sees http: a TLS proxy it does not trust sits in front; set CLICKRELAY_TRUST_PROXY to that proxy (for example loopback), or CLICKRELAY_PUBLIC_URL=${origin}`;
+    }
+    else if (own.via === 'Host' && isAddressOrLocal(own.hostname) && hasProxyHeaders(req)) {
+        code = 'host_rewritten';
+        fix = `the proxy passes Host ${req.get('host')} and no X-Forwarded-Host, so the collector cannot tell it serves ${origin}; in nginx add \`proxy_set_header Host $host;\` (or X-Forwarded-Host with CLICKRELAY_TRUST_PROXY), or set CLICKRELAY_PUBLIC_URL=${origin}`;
+    }
+    else if (own.via === 'Host' && isAddressOrLocal(own.hostname)) {
+        // Reached by address: a stranger's page, or the shop's own behind a proxy that hides everything.
+        fix += `; or, if a proxy serves the collector on that origin, make it pass the browser's Host (nginx \`proxy_set_header Host $host;\`) or set CLICKRELAY_PUBLIC_URL=${origin}`;
+    }
+    const message = `pages on ${origin} may not send records to this collector (its public origin is ${ownText}, from ${own.via}): ${fix}`;
+    ctx.monitor.problem(code, `/collect refused ${message}`, fields);
+    return new HttpError(403, 'origin_not_allowed', message);
+}
+function isLoopbackAddress(address) {
+    return !!address && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'));
+}
+/** An IP literal or localhost: what a proxy's upstream address looks like, never a shop's host. */
+function isAddressOrLocal(hostname) {
+    return hostname === 'localhost' || hostname.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname);
+}
+/**
+ * The visitor ID to record under: the one in the cookie this browser sent, when it differs from
+ * the script's, since a server-set cookie outlives script storage; else the script's.
+ */
+function canonicalVisitor(req, fromScript) {
+    const fromCookie = readCookie(req, VISITOR_COOKIE);
+    return fromCookie && VISITOR_ID_PATTERN.test(fromCookie) ? fromCookie : fromScript;
+}
+/** A cookie Domain may only name the request's own host or a parent of it. */
+function domainCovers(domain, host) {
+    const d = domain.replace(/^\./, '').toLowerCase();
+    return host === d || host.endsWith('.' + d);
+}
+function toClickInput(record, ip, userAgent, now) {
+    const url = new URL(record.u);
+    const ttclid = url.searchParams.get('ttclid') ?? undefined;
+    if (ttclid !== undefined && !TTCLID.test(ttclid))
+        throw new HttpError(400, 'invalid_request', 'u: ttclid must be 1 to 1,024 characters of [A-Za-z0-9._-]');
+    const utm = {};
+    for (const key of UTM_KEYS) {
+        const value = url.searchParams.get(`utm_${key}`);
+        if (value)
+            utm[key] = value.slice(0, 256);
+    }
+    return {
+        visitorId: record.v,
+        ttclid,
+        ttp: record.p,
+        utm,
+        landingUrl: record.u,
+        referrer: record.r && URL.canParse(record.r) ? record.r : undefined,
+        inApp: IN_APP_UA.test(userAgent),
+        ip,
+        userAgent: userAgent.slice(0, 1024),
+        capturedAt: now,
+    };
+}

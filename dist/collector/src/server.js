@@ -1,0 +1,79 @@
+/**
+ * Wires a running collector: store, delivery loop, sandbox (in sandbox mode), the app, and
+ * the listening socket. main.ts calls it with the real world; tests call it with their own
+ * clock, log destination and database file.
+ */
+import { randomBytes } from 'node:crypto';
+import { createApp } from './app.js';
+import { DAY_MS, systemClock } from './clock.js';
+import { createDeliveryWorker } from './delivery/worker.js';
+import { createMonitor } from './monitor.js';
+import { createSandbox, SANDBOX_TRACK_PATH } from './sandbox/events-api.js';
+import { openSqliteStore } from './store/sqlite.js';
+import { createEventsApi } from './tiktok/client.js';
+const RETENTION_EVERY_MS = 6 * 3_600_000;
+/** Deletes click records past CLICKRELAY_RETENTION_DAYS now and every six hours. */
+function startRetention(store, clock, days, log) {
+    const purge = () => store
+        .purgeBefore(clock.now() - days * DAY_MS)
+        .then((deleted) => log.info({ deleted, retention_days: days }, 'retention purge'))
+        .catch((err) => log.error({ err }, 'retention purge failed'));
+    void purge();
+    const timer = setInterval(purge, RETENTION_EVERY_MS);
+    timer.unref();
+    return timer;
+}
+/** The sandbox's order secret: CLICKRELAY_ORDER_SECRET, else one made for this database and kept in it. */
+async function sandboxOrderSecret(store) {
+    return store.setting('sandbox_order_secret', () => randomBytes(24).toString('base64url'));
+}
+export async function startCollector(configured, deps) {
+    const { log } = deps;
+    const clock = deps.clock ?? systemClock;
+    const store = openSqliteStore(configured.dbPath);
+    const config = { ...configured, orderSecret: configured.orderSecret ?? (await sandboxOrderSecret(store)) };
+    const monitor = createMonitor(clock, log);
+    let url = '';
+    const sandbox = config.mode === 'sandbox' ? createSandbox({ pixelCode: config.tiktok.pixelCode, accessToken: config.tiktok.accessToken, clock }) : undefined;
+    const eventsApiUrl = () => config.tiktok.eventsApiUrl ?? `${url}/sandbox${SANDBOX_TRACK_PATH}`;
+    const delivery = createDeliveryWorker({
+        store,
+        clock,
+        log,
+        pixelCode: config.tiktok.pixelCode,
+        api: createEventsApi({ url: eventsApiUrl, accessToken: config.tiktok.accessToken, timeoutMs: config.delivery.timeoutMs }),
+        batchSize: config.delivery.batchSize,
+        maxAgeMs: config.delivery.maxAgeDays * DAY_MS,
+        backoff: { baseMs: config.delivery.retryBaseMs, maxMs: config.delivery.retryMaxMs },
+        // A lease outlives any request of its batch, so it never runs out while the request is in flight.
+        leaseMs: Math.max(60_000, 3 * config.delivery.timeoutMs),
+    });
+    const app = createApp({ config, store, clock, log, onEnqueued: () => delivery.kick(), monitor, deliveryStatus: () => delivery.status(), sandbox, selfUrl: () => url });
+    const server = await new Promise((resolve, reject) => {
+        const s = app.listen(config.port, config.host, () => resolve(s));
+        s.once('error', reject);
+    });
+    const { port } = server.address();
+    url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    delivery.start();
+    const retention = startRetention(store, clock, config.retentionDays, log);
+    log.info({ url, mode: config.mode, db: config.dbPath, events_api: eventsApiUrl(), test_mode: Boolean(config.tiktok.testEventCode) }, 'clickrelay collector listening');
+    return {
+        url,
+        publicUrl: config.publicUrl ?? url,
+        orderSecret: config.orderSecret,
+        eventsApiUrl: eventsApiUrl(),
+        server,
+        store,
+        delivery,
+        sandbox,
+        async stop() {
+            clearInterval(retention);
+            const closed = new Promise((resolve) => server.close(() => resolve()));
+            server.closeIdleConnections();
+            await delivery.stop();
+            await closed;
+            await store.close();
+        },
+    };
+}

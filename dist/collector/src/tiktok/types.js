@@ -1,0 +1,18 @@
+/** The TikTok Events API 2.0 wire format (POST /open_api/v1.3/event/track/), as far as ClickRelay uses it. */
+/** Web standard events. Purchase replaced CompletePayment and Lead replaced SubmitForm in May 2025; the legacy names are still accepted. */
+export const STANDARD_EVENTS = [
+    'AddPaymentInfo', 'AddToCart', 'AddToWishlist', 'ApplicationApproval', 'CompleteRegistration', 'Contact',
+    'CustomizeProduct', 'Download', 'FindLocation', 'InitiateCheckout', 'Lead', 'Purchase', 'Schedule', 'Search',
+    'StartTrial', 'SubmitApplication', 'Subscribe', 'ViewContent',
+    // legacy, mapped by TikTok
+    'CompletePayment', 'SubmitForm', 'PlaceAnOrder', 'ClickButton',
+];
+/** Codes this project acts on. TikTok answers HTTP 200 with a non-zero code on failure: the body decides. */
+export const TIKTOK_CODE = {
+    OK: 0,
+    NO_PERMISSION: 40001,
+    INVALID_PARAMETER: 40002,
+    TOO_MANY_REQUESTS: 40100,
+    /** The access token is wrong or revoked. */
+    INVALID_TOKEN: 40105,
+};

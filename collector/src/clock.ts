@@ -6,4 +6,11 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() }
 
-export const DAY_MS = 86_400_000
+/** Whole seconds from `since` to `now`, or null when there is no `since`. */
+export function ageSeconds(now: number, since: number | undefined): number | null {
+  return since === undefined ? null : Math.max(0, Math.round((now - since) / 1000))
+}
+
+export const MINUTE_MS = 60_000
+export const HOUR_MS = 60 * MINUTE_MS
+export const DAY_MS = 24 * HOUR_MS

@@ -5,6 +5,7 @@
 import express from 'express'
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max'
 import { z } from 'zod'
+import { isLoopback } from './origin.js'
 
 export const TIKTOK_EVENTS_API_URL = 'https://business-api.tiktok.com/open_api/v1.3/event/track/'
 /** Used only in sandbox mode, where nothing leaves the machine. */
@@ -134,14 +135,16 @@ type Env = z.output<typeof schema>
 function decideMode(e: Env): Config['mode'] {
   const credentials = ['CLICKRELAY_PIXEL_CODE', 'CLICKRELAY_ACCESS_TOKEN'] as const
   const given = credentials.filter((name) => e[name])
+  /** "CLICKRELAY_PIXEL_CODE is set", "CLICKRELAY_PIXEL_CODE and CLICKRELAY_ACCESS_TOKEN are set" */
+  const givenSet = `${given.join(' and ')} ${given.length === 1 ? 'is' : 'are'} set`
   if (e.CLICKRELAY_MODE === 'sandbox') {
-    if (given.length) throw new ConfigError(`CLICKRELAY_MODE: sandbox never sends to TikTok, but ${given.join(' and ')} ${given.length > 1 ? 'are' : 'is'} set; unset ${given.length > 1 ? 'them' : 'it'}, or set CLICKRELAY_MODE=live`)
+    if (given.length) throw new ConfigError(`CLICKRELAY_MODE: sandbox never sends to TikTok, but ${givenSet}; unset the credentials, or set CLICKRELAY_MODE=live`)
     return 'sandbox'
   }
   if (e.CLICKRELAY_MODE === 'live' || given.length) {
     const missing = [...credentials, 'CLICKRELAY_ORDER_SECRET' as const].filter((name) => !e[name])
     if (missing.length) {
-      const why = e.CLICKRELAY_MODE === 'live' ? 'CLICKRELAY_MODE is live' : `${given.join(' and ')} ${given.length > 1 ? 'are' : 'is'} set`
+      const why = e.CLICKRELAY_MODE === 'live' ? 'CLICKRELAY_MODE is live' : givenSet
       const also = missing.length > 1 ? `; also missing: ${missing.slice(1).join(', ')}` : ''
       throw new ConfigError(`${missing[0]}: required in live mode (${why})${also}. The pixel code and access token come from TikTok Events Manager; the order secret is any random string of 16+ characters your backend signs orders with`)
     }
@@ -159,9 +162,6 @@ function baseUrl(value: string): string {
   return url.origin + url.pathname.replace(/\/+$/, '')
 }
 
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
-}
 
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const parsed = schema.safeParse(env)

@@ -4,7 +4,7 @@
  * latest message (with its fix), logged at `warn` at most once a minute so a misconfigured
  * proxy is loud in the log without flooding it.
  */
-import type { Clock } from './clock.js'
+import { DAY_MS, MINUTE_MS, type Clock } from './clock.js'
 import type { Logger } from './log.js'
 
 export const REFUSAL_REASONS = ['origin', 'rate_limit', 'malformed', 'bot', 'too_large'] as const
@@ -28,8 +28,7 @@ export interface Monitor {
   problems(windowMs: number): Problem[]
 }
 
-const MINUTE_MS = 60_000
-const KEPT_MS = 24 * 60 * MINUTE_MS
+const KEPT_MS = DAY_MS
 const WARN_EVERY_MS = MINUTE_MS
 
 function zero(): RefusalCounts {

@@ -2,8 +2,10 @@
  * The collector's public origin: the scheme and host browsers use to reach it, which behind a
  * reverse proxy is not what reaches this process. In order of precedence:
  *   1. CLICKRELAY_PUBLIC_URL, said outright;
- *   2. from a trusted proxy (CLICKRELAY_TRUST_PROXY), RFC 7239 `Forwarded` (proto=, host=),
- *      else `X-Forwarded-Proto` / `X-Forwarded-Host`, each falling back to the next;
+ *   2. from a trusted proxy (CLICKRELAY_TRUST_PROXY), `X-Forwarded-Proto` / `X-Forwarded-Host`,
+ *      else the last element of RFC 7239 `Forwarded` (proto=, host=): the one that proxy added.
+ *      A proxy replaces the X-Forwarded-* a client sends (nginx's proxy_set_header, Caddy) but
+ *      passes a client's `Forwarded` along, so only its last element can be the proxy's;
  *   3. the request's own scheme and `Host`.
  * The same-origin check on /collect, the cookie's Secure flag and its Domain check read it.
  */
@@ -12,7 +14,7 @@ import type { Request } from 'express'
 export interface PublicOrigin {
   protocol: 'http:' | 'https:'
   hostname: string
-  /** Undefined when the source named no port (nginx's `$host` never does). */
+  /** Undefined only when a proxy named the host without a port (nginx's `$host` never has one). */
   port: string | undefined
   /** Where it came from, for messages. */
   via: 'CLICKRELAY_PUBLIC_URL' | 'Forwarded' | 'X-Forwarded-Host' | 'Host'
@@ -31,12 +33,15 @@ function firstValue(value: string | undefined): string | undefined {
   return first ? first : undefined
 }
 
-/** `Forwarded: for=1.2.3.4;proto=https;host="shop.example", for=…`: the first element is the client's side. */
+/**
+ * The last element of `Forwarded: for=1.2.3.4;proto=https;host="shop.example", for=…`: each
+ * proxy appends one, so the last is what the nearest proxy, the trusted one, saw.
+ */
 export function parseForwarded(value: string | undefined): { proto?: string; host?: string; for?: string } {
-  const first = value?.split(',')[0]
+  const last = value?.split(',').at(-1)
   const fields: { proto?: string; host?: string; for?: string } = {}
-  if (!first) return fields
-  for (const pair of first.split(';')) {
+  if (!last) return fields
+  for (const pair of last.split(';')) {
     const eq = pair.indexOf('=')
     if (eq < 0) continue
     const key = pair.slice(0, eq).trim().toLowerCase()
@@ -52,12 +57,10 @@ function proxySays(req: Request): ProxySays {
   const forwarded = parseForwarded(req.get('forwarded'))
   const xHost = firstValue(req.get('x-forwarded-host'))
   const xProto = firstValue(req.get('x-forwarded-proto'))
-  const host = forwarded.host ?? xHost
-  return {
-    proto: forwarded.proto ?? xProto,
-    host,
-    header: forwarded.host ? 'Forwarded' : xHost ? 'X-Forwarded-Host' : undefined,
-  }
+  let header: ProxySays['header']
+  if (xHost) header = 'X-Forwarded-Host'
+  else if (forwarded.host) header = 'Forwarded'
+  return { proto: xProto ?? forwarded.proto, host: xHost ?? forwarded.host, header }
 }
 
 /** True when the request came straight from an address CLICKRELAY_TRUST_PROXY trusts. */
@@ -78,16 +81,22 @@ function splitHost(host: string): { hostname: string; port: string | undefined }
   return { hostname: match[1]!.toLowerCase(), port: match[2] }
 }
 
+const DEFAULT_PORT: Record<string, string> = { 'http:': '80', 'https:': '443' }
+
+/** A Host header without a port means the scheme's default; only a forwarded host may leave it unsaid. */
 function build(proto: string | undefined, host: string, via: PublicOrigin['via']): PublicOrigin {
   const { hostname, port } = splitHost(host)
-  return { protocol: proto?.toLowerCase() === 'https' ? 'https:' : 'http:', hostname, port, via }
+  const protocol = proto?.toLowerCase() === 'https' ? 'https:' : 'http:'
+  const forwarded = via === 'X-Forwarded-Host' || via === 'Forwarded'
+  return { protocol, hostname, port: port ?? (forwarded ? undefined : DEFAULT_PORT[protocol]), via }
 }
 
 /** The public origin, trusting the proxy's headers only when CLICKRELAY_TRUST_PROXY trusts the proxy. */
 export function publicOrigin(req: Request, publicUrl: string | undefined): PublicOrigin {
   if (publicUrl) {
     const url = new URL(publicUrl)
-    return { protocol: url.protocol as PublicOrigin['protocol'], hostname: url.hostname, port: url.port || undefined, via: 'CLICKRELAY_PUBLIC_URL' }
+    const protocol = url.protocol as PublicOrigin['protocol']
+    return { protocol, hostname: url.hostname, port: url.port || DEFAULT_PORT[protocol], via: 'CLICKRELAY_PUBLIC_URL' }
   }
   const own = req.socket && 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http'
   if (fromTrustedProxy(req)) return proxiedOrigin(req, own)
@@ -100,19 +109,37 @@ export function proxiedOrigin(req: Request, own = 'http'): PublicOrigin {
   return build(says.proto ?? own, says.host ?? req.get('host') ?? '', says.header ?? 'Host')
 }
 
-const DEFAULT_PORT: Record<string, string> = { 'http:': '80', 'https:': '443' }
-
 /** Whether a page's `Origin` is the collector's own public origin. A port the proxy left unsaid is not compared. */
 export function isSameOrigin(pageOrigin: string, own: PublicOrigin): boolean {
   if (!URL.canParse(pageOrigin)) return false
   const page = new URL(pageOrigin)
   if (page.protocol !== own.protocol || page.hostname !== own.hostname) return false
   if (own.port === undefined) return true
-  return (page.port || DEFAULT_PORT[page.protocol]) === (own.port || DEFAULT_PORT[own.protocol])
+  return (page.port || DEFAULT_PORT[page.protocol]) === own.port
 }
 
 export function describeOrigin(origin: PublicOrigin): string {
-  return `${origin.protocol}//${origin.hostname}${origin.port ? `:${origin.port}` : ''}`
+  const port = origin.port && origin.port !== DEFAULT_PORT[origin.protocol] ? `:${origin.port}` : ''
+  return `${origin.protocol}//${origin.hostname}${port}`
+}
+
+/** A loopback name or address, as a host setting or a socket's remote address (`::ffff:127.0.0.1`). */
+export function isLoopback(host: string | undefined): boolean {
+  if (!host) return false
+  const bare = host.replace(/^\[(.*)\]$/, '$1').replace(/^::ffff:/i, '')
+  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare)
+}
+
+/** A private-network address (RFC 1918, IPv6 unique local): where a reverse proxy may sit. */
+export function isPrivateAddress(address: string | undefined): boolean {
+  if (!address) return false
+  const bare = address.replace(/^::ffff:/i, '')
+  return /^10\./.test(bare) || /^192\.168\./.test(bare) || /^172\.(1[6-9]|2\d|3[01])\./.test(bare) || /^f[cd][0-9a-f]{2}:/i.test(bare)
+}
+
+/** An IP literal or localhost: what a proxy's upstream address looks like, never a shop's host. */
+export function isAddressOrLocal(hostname: string): boolean {
+  return hostname === 'localhost' || hostname.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname)
 }
 
 /**

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createApp } from './app.js'
-import { DAY_MS, systemClock, type Clock } from './clock.js'
+import { DAY_MS, HOUR_MS, systemClock, type Clock } from './clock.js'
 import type { Config, RunConfig } from './config.js'
 import { createDeliveryWorker, type DeliveryWorker } from './delivery/worker.js'
 import type { Logger } from './log.js'
@@ -38,7 +38,7 @@ export interface CollectorDeps {
   clock?: Clock
 }
 
-const RETENTION_EVERY_MS = 6 * 3_600_000
+const RETENTION_EVERY_MS = 6 * HOUR_MS
 
 /** Deletes click records past CLICKRELAY_RETENTION_DAYS now and every six hours. */
 function startRetention(store: Store, clock: Clock, days: number, log: Logger): NodeJS.Timeout {
@@ -87,7 +87,7 @@ export async function startCollector(configured: Config, deps: CollectorDeps): P
   })
   const { port } = server.address() as AddressInfo
   url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
-  delivery.start()
+  await delivery.start()
   const retention = startRetention(store, clock, config.retentionDays, log)
   log.info({ url, mode: config.mode, db: config.dbPath, events_api: eventsApiUrl(), test_mode: Boolean(config.tiktok.testEventCode) }, 'clickrelay collector listening')
 

@@ -309,28 +309,16 @@ export async function orderReport(collectorUrl: string, orderId: string): Promis
   return JSON.parse(answer.body) as OrderReport
 }
 
-/** `Set-Cookie: cr_vid=…; Max-Age=…; Domain=…`: its name, value, and attributes by lower-case name (`true` for flags). */
-export function parseSetCookie(setCookie: string): { name: string; value: string; attributes: Record<string, string | true> } {
-  const [pair = '', ...parts] = setCookie.split(';').map((part) => part.trim())
-  const attributes: Record<string, string | true> = {}
-  for (const part of parts) {
-    const eq = part.indexOf('=')
-    if (eq < 0) attributes[part.toLowerCase()] = true
-    else attributes[part.slice(0, eq).toLowerCase()] = part.slice(eq + 1)
-  }
-  const eq = pair.indexOf('=')
-  return { name: pair.slice(0, eq), value: pair.slice(eq + 1), attributes }
-}
-
 /**
- * `npm run doctor -- <shopUrl> --admin-token …` as a merchant runs it, from Node (no browser),
+ * `npm run doctor -- <shopUrl> --admin-token …` as a merchant runs it: the committed build (which
+ * `npm run test:e2e` rebuilds first), from Node (no browser),
  * seeing the test shop as the browser does: *.shop.test on 127.0.0.1 (proxy-hosts.ts) and the
  * suite's certificate trusted, so TLS is checked for real.
  */
 export async function runDoctor(shopUrl: string): Promise<{ code: number | null; output: string }> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('CLICKRELAY_')))
   const hosts = pathToFileURL(fileURLToPath(new URL('./proxy-hosts.ts', import.meta.url))).href
-  const proc = startProcess('doctor', process.execPath, ['--import', 'tsx', '--import', hosts, 'collector/src/doctor/main.ts', shopUrl, '--admin-token', E2E.adminToken], {
+  const proc = startProcess('doctor', process.execPath, ['--import', 'tsx', '--import', hosts, 'dist/collector/src/doctor/main.js', shopUrl, '--admin-token', E2E.adminToken], {
     cwd: ROOT,
     env: { ...inherited, NODE_EXTRA_CA_CERTS: TLS.cert },
   })

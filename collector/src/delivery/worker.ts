@@ -9,7 +9,7 @@
 import type { Clock } from '../clock.js'
 import type { Logger } from '../log.js'
 import type { AttemptRecord, DeliveryOutcome, OutboxEvent, Store } from '../store/store.js'
-import type { EventsApi, SendResult } from '../tiktok/client.js'
+import { verdictOf, type EventsApi, type SendResult, type Verdict } from '../tiktok/client.js'
 import { buildTrackRequest } from '../tiktok/payload.js'
 import { TIKTOK_CODE } from '../tiktok/types.js'
 
@@ -47,13 +47,20 @@ export interface DeliveryWorker {
   status(): DeliveryStatus
   /** Something was enqueued: deliver now. */
   kick(): void
-  /** Resumes whatever the outbox holds (after a restart) and waits for work. */
-  start(): void
+  /**
+   * Resumes whatever the outbox holds (after a restart) and waits for work. Resolves once the
+   * delivery state is known from the latest recorded answer, so a restart does not report `ok`
+   * while TikTok is still refusing the token.
+   */
+  start(): Promise<void>
   /** Stops taking work, waits for the requests in flight and records their outcome. */
   stop(): Promise<void>
   /** Resolves when the loop is idle (for tests and shutdown). */
   idle(): Promise<void>
 }
+
+const AUTH_FIX =
+  'TikTok refused the access token or the pixel: check CLICKRELAY_ACCESS_TOKEN and CLICKRELAY_PIXEL_CODE in Events Manager (pixel settings, Events API, generate a new token) and restart; events wait and are sent once it is fixed'
 
 export function createDeliveryWorker(options: DeliveryOptions): DeliveryWorker {
   const { store, api, clock, log, pixelCode } = options
@@ -65,14 +72,29 @@ export function createDeliveryWorker(options: DeliveryOptions): DeliveryWorker {
 
   let status: DeliveryStatus = { state: 'ok', since: undefined, lastCode: undefined, lastHttpStatus: undefined, lastMessage: undefined }
 
+  function stateOf(verdict: Verdict): DeliveryStatus['state'] {
+    if (verdict === 'setup') return 'auth_failing'
+    if (verdict === 'retry') return 'retrying'
+    return 'ok'
+  }
+
+  /** The state the last run ended in, from its latest recorded answer. */
+  async function recallStatus(): Promise<void> {
+    const last = await store.lastAttempt()
+    if (!last || status.since !== undefined) return
+    const state = stateOf(verdictOf(last.httpStatus, last.code))
+    status = { state, since: last.startedAt, lastCode: last.code, lastHttpStatus: last.httpStatus, lastMessage: last.message }
+    if (state === 'auth_failing') log.error({ delivery: state, http: last.httpStatus, code: last.code, tiktok_message: last.message }, `${AUTH_FIX} (TikTok's last answer, before this start)`)
+  }
+
   /** Follows the latest answer, and says at `error` what to fix when TikTok starts refusing the setup. */
   function noteAnswer(result: SendResult): void {
-    const state: DeliveryStatus['state'] = result.verdict === 'setup' ? 'auth_failing' : result.verdict === 'retry' ? 'retrying' : 'ok'
+    const state = stateOf(result.verdict)
     const changed = state !== status.state || status.since === undefined
     status = { state, since: changed ? clock.now() : status.since, lastCode: result.code, lastHttpStatus: result.httpStatus, lastMessage: result.message }
     if (!changed) return
     const fields = { delivery: state, http: result.httpStatus, code: result.code, tiktok_message: result.message }
-    if (state === 'auth_failing') log.error(fields, 'TikTok refused the access token or the pixel: check CLICKRELAY_ACCESS_TOKEN and CLICKRELAY_PIXEL_CODE in Events Manager (pixel settings, Events API, generate a new token) and restart; events wait and are sent once it is fixed')
+    if (state === 'auth_failing') log.error(fields, AUTH_FIX)
     else if (state === 'retrying') log.warn(fields, 'the Events API is failing; events wait and are retried with backoff')
     else log.info(fields, 'the Events API accepts events again')
   }
@@ -178,8 +200,13 @@ export function createDeliveryWorker(options: DeliveryOptions): DeliveryWorker {
   return {
     status: () => status,
     kick,
-    start() {
+    async start() {
       stopped = false
+      try {
+        await recallStatus()
+      } catch (err) {
+        log.error({ err }, 'could not read the latest delivery attempt; delivery state starts as ok')
+      }
       kick()
     },
     async stop() {

@@ -25,13 +25,6 @@ export function siteOf(hostname: string): string {
   return labels.slice(-keep).join('.')
 }
 
-/** Whether a cookie Domain (with or without its leading dot) covers a host: the host itself or a parent of it. */
-export function domainCovers(domain: string, hostname: string): boolean {
-  const d = domain.replace(/^\./, '').toLowerCase()
-  const h = hostname.toLowerCase()
-  return h === d || h.endsWith('.' + d)
-}
-
 export interface SetCookie {
   name: string
   value: string

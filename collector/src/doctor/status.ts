@@ -81,7 +81,7 @@ export async function checkAdmin(http: Http, collectUrl: URL, token: string, now
   const status = json as AdminStatus
   const checks: Check[] = []
   if (status.mode === 'sandbox') {
-    checks.push(one('warn', 'admin.mode', 'sandbox mode: events go to the built-in sandbox, never to TikTok', 'set CLICKRELAY_PIXEL_CODE and CLICKRELAY_ACCESS_TOKEN (and CLICKRELAY_MODE=live) and restart'))
+    checks.push(one('warn', 'admin.mode', 'sandbox mode: events go to the built-in sandbox, never to TikTok', 'set CLICKRELAY_PIXEL_CODE, CLICKRELAY_ACCESS_TOKEN and CLICKRELAY_ORDER_SECRET (and CLICKRELAY_MODE=live) and restart'))
   } else if (status.test_event_code) {
     checks.push(one('warn', 'admin.mode', `${status.mode ?? 'live'} mode, but every event goes in TikTok's test mode (CLICKRELAY_TEST_EVENT_CODE)`, 'once the test events look right in Events Manager, remove CLICKRELAY_TEST_EVENT_CODE and restart'))
   } else {

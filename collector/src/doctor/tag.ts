@@ -5,7 +5,8 @@
  */
 import type { Check } from './result.js'
 import { byteOffset, isClickRelaySrc, isPixelBaseCode, scanPage, type ScriptTag } from './page.js'
-import { domainCovers, siteOf } from './site.js'
+import { domainCovers } from '../../../common/wire.js'
+import { siteOf } from './site.js'
 
 /** Past this many bytes into the page the tag is not "early": more than the first round trips of the HTML. */
 export const EARLY_BYTES = 32 * 1024

@@ -18,7 +18,7 @@ import { VISITOR_ID_PATTERN } from '../../../common/wire.js'
 import type { AppContext } from '../context.js'
 import { HttpError, parseOr400 } from '../errors.js'
 import { hashEmail, hashPhone } from '../hashing.js'
-import { DAY_MS } from '../clock.js'
+import { ageSeconds, DAY_MS, HOUR_MS } from '../clock.js'
 import type { Activity, EventRecord, LinkKind, OrderReport } from '../store/store.js'
 
 const ENDED = ['delivered', 'failed', 'expired'] as const
@@ -46,8 +46,6 @@ const replaySchema = z.object({
   to: time,
 })
 
-const HOUR_MS = 3_600_000
-const round = (share: number) => Math.round(share * 1000) / 1000
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString())
 
 function eventJson(e: Omit<EventRecord, 'payload' | 'receipts'>) {
@@ -65,6 +63,12 @@ function eventJson(e: Omit<EventRecord, 'payload' | 'receipts'>) {
     delivered_at: iso(e.deliveredAt),
     next_attempt_at: e.status === 'pending' ? iso(e.nextAttemptAt) : null,
   }
+}
+
+/** Orders accepted, and the share linked to an ad click: the number ClickRelay exists to raise. */
+function ordersJson(a: Activity) {
+  const share = a.orders ? Math.round((a.ordersWithTtclid / a.orders) * 1000) / 1000 : null
+  return { accepted: a.orders, with_ttclid: a.ordersWithTtclid, ttclid_share: share }
 }
 
 const deletionSchema = z
@@ -89,17 +93,19 @@ export function adminRouter(ctx: AppContext): Router {
 
   router.get('/admin/status', async (_req, res) => {
     const now = ctx.clock.now()
-    const [hour, day, queue, lastAccepted] = await Promise.all([ctx.store.activity(now - HOUR_MS), ctx.store.activity(now - DAY_MS), ctx.store.queueStats(), ctx.store.lastDeliveredAt()])
+    const hour = await ctx.store.activity(now - HOUR_MS)
+    const day = await ctx.store.activity(now - DAY_MS)
+    const queue = await ctx.store.queueStats()
+    const lastAccepted = await ctx.store.lastDeliveredAt()
     const delivery = ctx.deliveryStatus()
-    const orders = (a: Activity) => ({ accepted: a.orders, with_ttclid: a.ordersWithTtclid, ttclid_share: a.orders ? round(a.ordersWithTtclid / a.orders) : null })
     res.set('Cache-Control', 'no-store').json({
       mode: ctx.config.mode,
       public_url: ctx.config.publicUrl ?? null,
       test_event_code: Boolean(ctx.config.tiktok.testEventCode),
       clicks: { last_hour: hour.clicks, last_24h: day.clicks, with_ttclid_last_24h: day.adClicks },
       refusals: { last_hour: ctx.monitor.refusals(HOUR_MS), last_24h: ctx.monitor.refusals(DAY_MS) },
-      orders: { last_hour: orders(hour), last_24h: orders(day) },
-      queue: { waiting: queue.waiting, oldest_waiting_age_s: queue.oldestWaitingSince === undefined ? null : Math.max(0, Math.round((now - queue.oldestWaitingSince) / 1000)) },
+      orders: { last_hour: ordersJson(hour), last_24h: ordersJson(day) },
+      queue: { waiting: queue.waiting, oldest_waiting_age_s: ageSeconds(now, queue.oldestWaitingSince) },
       delivery: {
         state: delivery.state,
         since: iso(delivery.since),

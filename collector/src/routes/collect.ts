@@ -5,17 +5,17 @@
  * and re-sets the visitor cookie from the server, which Safari keeps longer than a script-set one.
  */
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler } from 'express'
-import { rateLimit } from 'express-rate-limit'
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit'
 import { isbot } from 'isbot'
 import { z } from 'zod'
 import { SHA256_HEX } from '../../../common/normalize.js'
-import { VISITOR_COOKIE, VISITOR_COOKIE_DAYS, VISITOR_ID_PATTERN, type ClickRecord, type CollectAnswer, type IdentifyRecord, type ReceiptRecord } from '../../../common/wire.js'
+import { domainCovers, DRY_RUN_HEADER, VISITOR_COOKIE, VISITOR_COOKIE_DAYS, VISITOR_ID_PATTERN, type ClickRecord, type CollectAnswer, type IdentifyRecord, type ReceiptRecord } from '../../../common/wire.js'
 import { DAY_MS } from '../clock.js'
 import type { AppContext } from '../context.js'
 import { readCookie } from '../cookies.js'
 import { HttpError, parseOr400 } from '../errors.js'
 import type { RefusalReason } from '../monitor.js'
-import { clientIp, describeOrigin, fromTrustedProxy, hasProxyHeaders, isSameOrigin, proxiedOrigin, publicOrigin } from '../origin.js'
+import { clientIp, describeOrigin, fromTrustedProxy, hasProxyHeaders, isAddressOrLocal, isLoopback, isPrivateAddress, isSameOrigin, proxiedOrigin, publicOrigin, type PublicOrigin } from '../origin.js'
 import type { ClickInput } from '../store/store.js'
 import { STANDARD_EVENTS } from '../tiktok/types.js'
 
@@ -53,9 +53,6 @@ const receiptSchema = z.object({
   t: z.number().int().nonnegative(),
 }) satisfies z.ZodType<ReceiptRecord>
 
-/** A check of the install (`npm run doctor`): every check runs and the cookie is set, nothing is stored. */
-export const DRY_RUN_HEADER = 'ClickRelay-Dry-Run'
-
 export function collectRouter(ctx: AppContext): Router {
   const router = Router()
   const allowed = new Set(ctx.config.allowedOrigins)
@@ -64,6 +61,7 @@ export function collectRouter(ctx: AppContext): Router {
     const origin = req.get('origin')
     if (origin && !isSameOrigin(origin, publicOrigin(req, ctx.config.publicUrl))) {
       if (!allowed.has(origin)) throw refuseOrigin(ctx, req, origin)
+      warnIfTlsHidden(ctx, req, origin)
       res.set({ 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true', Vary: 'Origin' })
     }
     next()
@@ -74,6 +72,8 @@ export function collectRouter(ctx: AppContext): Router {
     limit: ctx.config.rateLimitPerMinute,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
+    // Per shopper: behind a trusted proxy that speaks only RFC 7239, req.ip would be the proxy's.
+    keyGenerator: (req) => ipKeyGenerator(clientIp(req) ?? ''),
     // An untrusted proxy's X-Forwarded-For is reported by the handler below, with the fix, not as a stack trace.
     validate: { xForwardedForHeader: false },
     handler: (req, _res, next) => {
@@ -137,57 +137,93 @@ export function collectRouter(ctx: AppContext): Router {
   })
   // Every refusal is counted by reason, so /admin/status shows a deployment that loses clicks.
   router.use('/collect', ((err, _req, _res, next) => {
-    ctx.monitor.refused(refusalReason(err))
+    const reason = refusalReason(err)
+    if (reason) ctx.monitor.refused(reason)
     next(err)
   }) satisfies ErrorRequestHandler)
   return router
 }
 
-function refusalReason(err: unknown): RefusalReason {
+/** The reason a refused request is counted under; undefined for our own failures (5xx), which are no refusal. */
+function refusalReason(err: unknown): RefusalReason | undefined {
   const code = err instanceof HttpError ? err.code : undefined
-  const type = err && typeof err === 'object' && 'type' in err ? (err as { type: unknown }).type : undefined
+  const fields = err && typeof err === 'object' ? (err as { type?: unknown; status?: unknown }) : {}
+  const status = err instanceof HttpError ? err.status : typeof fields.status === 'number' ? fields.status : 500
+  if (status >= 500) return undefined
   if (code === 'origin_not_allowed') return 'origin'
   if (code === 'rate_limited') return 'rate_limit'
-  if (type === 'entity.too.large') return 'too_large'
+  if (fields.type === 'entity.too.large') return 'too_large'
   return 'malformed'
 }
 
+interface Diagnosis {
+  /** The problem's code in /admin/status. */
+  code: 'untrusted_proxy' | 'tls_proxy_untrusted' | 'host_rewritten' | 'origin_not_allowed'
+  fix: string
+}
+
+/** What to trust, named without echoing an address that may be the client's own. */
+function proxyToTrust(address: string | undefined): string {
+  if (isLoopback(address)) return 'loopback'
+  if (address && isPrivateAddress(address)) return address.replace(/^::ffff:/i, '')
+  return "your proxy's address"
+}
+
 /**
- * The 403 for a page the collector does not serve, and when the refusal looks like a setup
- * mistake rather than a stranger's site, a warning with the fix (see Monitor.problem).
+ * Why a page was refused, and the fix. Values in the fix come from this collector's own view
+ * (its socket, its settings), never from the request's headers, which anyone can write.
+ */
+function diagnose(req: Request, own: PublicOrigin, origin: string): Diagnosis {
+  const configured = own.via === 'CLICKRELAY_PUBLIC_URL'
+  const publicUrl = "or set CLICKRELAY_PUBLIC_URL to the shop's URL"
+  if (!configured && hasProxyHeaders(req) && !fromTrustedProxy(req) && isSameOrigin(origin, proxiedOrigin(req))) {
+    return {
+      code: 'untrusted_proxy',
+      fix: `requests come through a proxy at ${req.socket.remoteAddress} that the collector does not trust, so it cannot see the shop's host and scheme: set CLICKRELAY_TRUST_PROXY=${proxyToTrust(req.socket.remoteAddress)} (${publicUrl})`,
+    }
+  }
+  const page = URL.canParse(origin) ? new URL(origin) : undefined
+  if (!configured && page?.protocol === 'https:' && own.protocol === 'http:' && page.hostname === own.hostname) {
+    return { code: 'tls_proxy_untrusted', fix: `the page is https but the collector sees http, so a TLS proxy it does not trust sits in front: set CLICKRELAY_TRUST_PROXY to that proxy, for example loopback (${publicUrl})` }
+  }
+  if (own.via === 'Host' && isAddressOrLocal(own.hostname) && hasProxyHeaders(req)) {
+    return { code: 'host_rewritten', fix: `the proxy passes Host ${own.hostname} and no X-Forwarded-Host, so the collector cannot tell which site it serves: in nginx add \`proxy_set_header Host $host;\` (or X-Forwarded-Host, with CLICKRELAY_TRUST_PROXY) ${publicUrl}` }
+  }
+  let fix = "if they are your shop's pages, add that origin to CLICKRELAY_ALLOWED_ORIGINS"
+  if (own.via === 'Host' && isAddressOrLocal(own.hostname)) {
+    // Reached by address: a stranger's page, or the shop's own behind a proxy that hides everything.
+    fix += `; if a proxy serves the collector on that origin, make it pass the browser's Host (nginx \`proxy_set_header Host $host;\`) ${publicUrl}`
+  }
+  return { code: 'origin_not_allowed', fix }
+}
+
+/**
+ * An https page allowed to send from another origin, while this collector sees plain http: the
+ * record is kept, but a TLS proxy it does not trust hides the scheme, so its cookie goes out
+ * without `Secure`. Nothing is refused, so this warning is the only trace.
+ */
+function warnIfTlsHidden(ctx: AppContext, req: Request, origin: string): void {
+  const own = publicOrigin(req, ctx.config.publicUrl)
+  if (own.protocol === 'https:' || own.via === 'CLICKRELAY_PUBLIC_URL' || !origin.startsWith('https:')) return
+  ctx.monitor.problem(
+    'tls_proxy_untrusted',
+    `/collect took a record from the https page ${origin} but sees itself as ${describeOrigin(own)}, so its visitor cookie is set without Secure: a TLS proxy it does not trust sits in front; set CLICKRELAY_TRUST_PROXY to that proxy, for example loopback (or set CLICKRELAY_PUBLIC_URL to the collector's https URL)`,
+    { origin, public_origin: describeOrigin(own), via: own.via, proxy: req.socket.remoteAddress },
+  )
+}
+
+/**
+ * The 403 for a page the collector does not serve, and a warning with the fix (at most once a
+ * minute per kind, see Monitor.problem): a refused page may be a stranger's, or the shop's own
+ * lost to a setup mistake.
  */
 function refuseOrigin(ctx: AppContext, req: Request, origin: string): HttpError {
   const own = publicOrigin(req, ctx.config.publicUrl)
   const ownText = describeOrigin(own)
-  const proxy = req.socket.remoteAddress
-  const fields = { origin, public_origin: ownText, via: own.via, proxy }
-  let code = 'origin_not_allowed'
-  let fix = `if these are your shop's pages, add ${origin} to CLICKRELAY_ALLOWED_ORIGINS`
-  if (own.via !== 'CLICKRELAY_PUBLIC_URL' && hasProxyHeaders(req) && !fromTrustedProxy(req) && isSameOrigin(origin, proxiedOrigin(req))) {
-    code = 'untrusted_proxy'
-    fix = `requests come through a proxy at ${proxy} that the collector does not trust, so it cannot see the shop's host and scheme; set CLICKRELAY_TRUST_PROXY=${isLoopbackAddress(proxy) ? 'loopback' : proxy} (or CLICKRELAY_PUBLIC_URL=${origin})`
-  } else if (own.via !== 'CLICKRELAY_PUBLIC_URL' && URL.canParse(origin) && new URL(origin).hostname === own.hostname && own.protocol === 'http:' && origin.startsWith('https:')) {
-    code = 'tls_proxy_untrusted'
-    fix = `the page is https but the collector sees http: a TLS proxy it does not trust sits in front; set CLICKRELAY_TRUST_PROXY to that proxy (for example loopback), or CLICKRELAY_PUBLIC_URL=${origin}`
-  } else if (own.via === 'Host' && isAddressOrLocal(own.hostname) && hasProxyHeaders(req)) {
-    code = 'host_rewritten'
-    fix = `the proxy passes Host ${req.get('host')} and no X-Forwarded-Host, so the collector cannot tell it serves ${origin}; in nginx add \`proxy_set_header Host $host;\` (or X-Forwarded-Host with CLICKRELAY_TRUST_PROXY), or set CLICKRELAY_PUBLIC_URL=${origin}`
-  } else if (own.via === 'Host' && isAddressOrLocal(own.hostname)) {
-    // Reached by address: a stranger's page, or the shop's own behind a proxy that hides everything.
-    fix += `; or, if a proxy serves the collector on that origin, make it pass the browser's Host (nginx \`proxy_set_header Host $host;\`) or set CLICKRELAY_PUBLIC_URL=${origin}`
-  }
+  const { code, fix } = diagnose(req, own, origin)
   const message = `pages on ${origin} may not send records to this collector (its public origin is ${ownText}, from ${own.via}): ${fix}`
-  ctx.monitor.problem(code, `/collect refused ${message}`, fields)
+  ctx.monitor.problem(code, `/collect refused ${message}`, { origin, public_origin: ownText, via: own.via, proxy: req.socket.remoteAddress })
   return new HttpError(403, 'origin_not_allowed', message)
-}
-
-function isLoopbackAddress(address: string | undefined): boolean {
-  return !!address && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'))
-}
-
-/** An IP literal or localhost: what a proxy's upstream address looks like, never a shop's host. */
-function isAddressOrLocal(hostname: string): boolean {
-  return hostname === 'localhost' || hostname.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname)
 }
 
 /**
@@ -199,11 +235,6 @@ function canonicalVisitor(req: Request, fromScript: string): string {
   return fromCookie && VISITOR_ID_PATTERN.test(fromCookie) ? fromCookie : fromScript
 }
 
-/** A cookie Domain may only name the request's own host or a parent of it. */
-function domainCovers(domain: string, host: string): boolean {
-  const d = domain.replace(/^\./, '').toLowerCase()
-  return host === d || host.endsWith('.' + d)
-}
 
 function toClickInput(record: z.output<typeof clickSchema>, ip: string | undefined, userAgent: string, now: number): ClickInput {
   const url = new URL(record.u)

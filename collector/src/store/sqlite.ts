@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { SQL_DIR } from '../paths.js'
 import type { TikTokEvent } from '../tiktok/types.js'
-import type { AcceptedOrder, Attribution, AttributionWindow, DeletedCounts, DeletionSubject, EventFilter, EventStatus, LinkKind, BuildEvent, Click, ClickInput, DeliveryOutcome, IdentityInput, OrderInput, OutboxEvent, PixelReceiptInput, QueueStats, Store } from './store.js'
+import type { AcceptedOrder, AttemptRecord, Attribution, AttributionWindow, DeletedCounts, DeletionSubject, EventFilter, EventStatus, LinkKind, BuildEvent, Click, ClickInput, DeliveryOutcome, IdentityInput, OrderInput, OutboxEvent, PixelReceiptInput, QueueStats, Store } from './store.js'
 
 export function migrate(db: Database.Database, dir = SQL_DIR): number {
   const files = readdirSync(dir)
@@ -202,6 +202,16 @@ export function openSqliteStore(path: string): Store {
     FROM events WHERE ${EVENT_FILTER} ORDER BY id LIMIT @limit`)
   const getEventStmt = db.prepare<{ id: number }, EventListRow & { payload: string }>(`SELECT * FROM events WHERE id = @id`)
   const receiptsStmt = db.prepare<{ id: number }, Record<string, number | string | null>>(`SELECT * FROM attempts WHERE event_row = @id ORDER BY id`)
+  const lastAttemptStmt = db.prepare<[], Record<string, number | string | null>>(`SELECT * FROM attempts ORDER BY id DESC LIMIT 1`)
+  const toAttempt = (a: Record<string, number | string | null>): AttemptRecord => ({
+    startedAt: a.started_at as number,
+    durationMs: a.duration_ms as number,
+    batchSize: a.batch_size as number,
+    httpStatus: opt(a.http_status as number | null),
+    code: opt(a.code as number | null),
+    message: (a.message as string | null) ?? '',
+    requestId: opt(a.request_id as string | null),
+  })
   const replayStmt = db.prepare<Record<string, unknown>, { id: number }>(`
     UPDATE events SET status = 'pending', next_attempt_at = @now, attempts = 0, lease_until = NULL, last_error = NULL
     WHERE status NOT IN ('pending', 'sending') AND ${EVENT_FILTER}
@@ -406,6 +416,10 @@ export function openSqliteStore(path: string): Store {
       const orders = orderActivity.get({ since })
       return { clicks: clicks?.clicks ?? 0, adClicks: clicks?.ad_clicks ?? 0, orders: orders?.orders ?? 0, ordersWithTtclid: orders?.with_ttclid ?? 0 }
     },
+    async lastAttempt() {
+      const row = lastAttemptStmt.get()
+      return row ? toAttempt(row) : undefined
+    },
     async lastDeliveredAt() {
       return opt(lastDelivered.get()?.at ?? null)
     },
@@ -426,15 +440,7 @@ export function openSqliteStore(path: string): Store {
       return {
         ...toEventSummary(row),
         payload: JSON.parse(row.payload) as TikTokEvent,
-        receipts: receiptsStmt.all({ id }).map((a) => ({
-          startedAt: a.started_at as number,
-          durationMs: a.duration_ms as number,
-          batchSize: a.batch_size as number,
-          httpStatus: opt(a.http_status as number | null),
-          code: opt(a.code as number | null),
-          message: (a.message as string | null) ?? '',
-          requestId: opt(a.request_id as string | null),
-        })),
+        receipts: receiptsStmt.all({ id }).map(toAttempt),
       }
     },
     async replayEvents(filter, now) {

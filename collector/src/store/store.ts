@@ -199,6 +199,8 @@ export interface Store {
   queueStats(): Promise<QueueStats>
   /** What was stored since `since`, for /admin/status. */
   activity(since: number): Promise<Activity>
+  /** The latest answer from the Events API, so a restarted collector knows how delivery was going. */
+  lastAttempt(): Promise<AttemptRecord | undefined>
   /** When TikTok last accepted an event, if ever. */
   lastDeliveredAt(): Promise<number | undefined>
   /** A value kept with the data: the stored one, or `make()`'s, stored now, when there is none. */

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3'
 import { loadConfig } from '../../src/config.js'
 import { createLogger } from '../../src/log.js'
 import { startCollector } from '../../src/server.js'
-import { ADMIN_TOKEN, BROWSER_UA, eventually, postClick, postSignedOrder, startTestCollector, startTestSandbox, type TestCollector, type TestSandbox } from '../harness.js'
+import { ACCESS_TOKEN, ADMIN_TOKEN, BROWSER_UA, eventually, ORDER_SECRET, PIXEL_CODE, postClick, postSignedOrder, startTestCollector, startTestSandbox, type TestCollector, type TestSandbox } from '../harness.js'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -80,8 +80,8 @@ describe('behind a trusted reverse proxy', () => {
     }
   })
 
-  test('RFC 7239 Forwarded names the scheme, host and client', async () => {
-    const r = await postAs(collector.url, click('proxy_visitor_00002'), { Host: 'upstream:8787', Origin: 'https://shop.example:8443', Forwarded: 'for="[2001:db8::7]:4711";proto=https;host="shop.example:8443", for=10.0.0.1' })
+  test('RFC 7239 Forwarded: the element the trusted proxy appended names the scheme, host and client', async () => {
+    const r = await postAs(collector.url, click('proxy_visitor_00002'), { Host: 'upstream:8787', Origin: 'https://shop.example:8443', Forwarded: 'for=192.0.2.1;host=evil.example, for="[2001:db8::7]:4711";proto=https;host="shop.example:8443"' })
     assert.equal(r.status, 200, JSON.stringify(r.body))
     assert.match(r.setCookie, /; Secure/)
     const conn = new Database(collector.dbPath, { readonly: true })
@@ -90,6 +90,15 @@ describe('behind a trusted reverse proxy', () => {
     } finally {
       conn.close()
     }
+  })
+
+  test("a client's own Forwarded header changes nothing: the proxy's X-Forwarded-Host wins, and of Forwarded only the last element counts", async () => {
+    const spoofed = await postAs(collector.url, click('proxy_visitor_00006'), { Origin: 'https://evil.example', Forwarded: 'host=evil.example;proto=https', 'X-Forwarded-Host': 'shop.example', 'X-Forwarded-Proto': 'https' })
+    assert.equal(spoofed.status, 403)
+    const own = await postAs(collector.url, click('proxy_visitor_00007'), { Origin: 'https://shop.example', Forwarded: 'host=evil.example;proto=https', 'X-Forwarded-Host': 'shop.example', 'X-Forwarded-Proto': 'https' })
+    assert.equal(own.status, 200)
+    const appended = await postAs(collector.url, click('proxy_visitor_00008'), { Origin: 'https://evil.example', Forwarded: 'host=evil.example;proto=https, for=198.51.100.1;host=shop.example;proto=https' })
+    assert.equal(appended.status, 403, 'the first element is what the client wrote')
   })
 
   test('a forwarded host without a port (nginx $host) matches the page on any port of that host, never another host', async () => {
@@ -165,10 +174,37 @@ describe('refusals are counted by reason and setup mistakes are warned about wit
     assert.equal(warnings(collector, 'host_rewritten').length, 1)
   })
 
+  test('an https page seen as http with no proxy headers at all: a TLS proxy the collector does not trust', async () => {
+    const r = await postAs(collector.url, click('tls_visitor_000001'), { Host: 'shop.example', Origin: 'https://shop.example' })
+    assert.equal(r.status, 403)
+    assert.match(r.body?.error.message, /the page is https but the collector sees http.*CLICKRELAY_TRUST_PROXY/)
+    assert.ok((await status(collector)).problems.some((p: { code: string }) => p.code === 'tls_proxy_untrusted'))
+  })
+
+  test('an allowed https page whose record arrives over plain http is kept, with a warning that the cookie lost Secure', async () => {
+    const allowed = await startTestCollector({ eventsApiUrl: sandbox.trackUrl, env: { CLICKRELAY_ADMIN_TOKEN: ADMIN_TOKEN, CLICKRELAY_ALLOWED_ORIGINS: 'https://shop.example' } })
+    try {
+      const r = await postAs(allowed.url, click('tls_hidden_visitor1'), { Host: 't.shop.example', Origin: 'https://shop.example' })
+      assert.equal(r.status, 200)
+      assert.doesNotMatch(r.setCookie, /Secure/)
+      const problem = (await status(allowed)).problems.find((p: { code: string }) => p.code === 'tls_proxy_untrusted')
+      assert.match(problem?.message ?? '', /without Secure.*CLICKRELAY_TRUST_PROXY/)
+      assert.equal(warnings(allowed, 'tls_proxy_untrusted').length, 1)
+    } finally {
+      await allowed.stop()
+    }
+  })
+
+  test("the fixes never echo what the request claims: a client's X-Forwarded-For address is not offered for CLICKRELAY_TRUST_PROXY", async () => {
+    const r = await postAs(collector.url, click('echo_visitor_00001'), { Host: new URL(collector.url).host, Origin: 'https://attacker.example', 'X-Forwarded-For': '203.0.113.66' })
+    assert.equal(r.status, 403)
+    assert.doesNotMatch(r.body?.error.message, /CLICKRELAY_PUBLIC_URL=https:\/\/attacker|203\.0\.113\.66/)
+  })
+
   test('a page from another site: the fix names CLICKRELAY_ALLOWED_ORIGINS', async () => {
     const r = await postAs(collector.url, click('stranger_visitor_01'), { Origin: 'https://other-shop.example' })
     assert.equal(r.status, 403)
-    assert.match(r.body?.error.message, /add https:\/\/other-shop\.example to CLICKRELAY_ALLOWED_ORIGINS/)
+    assert.match(r.body?.error.message, /^pages on https:\/\/other-shop\.example may not send .*add that origin to CLICKRELAY_ALLOWED_ORIGINS/)
   })
 
   test('malformed, too large, bot and rate-limited requests are each counted under their reason', async () => {
@@ -201,6 +237,8 @@ describe('CLICKRELAY_PUBLIC_URL', () => {
     assert.match(own.setCookie, /; Secure/)
     const spoofed = await postAs(collector.url, click('public_url_visitor2'), { Origin: 'https://other.example', 'X-Forwarded-Host': 'other.example', 'X-Forwarded-Proto': 'https' })
     assert.equal(spoofed.status, 403)
+    const otherPort = await postAs(collector.url, click('public_url_visitor3'), { Origin: 'https://shop.example:8443' })
+    assert.equal(otherPort.status, 403, 'a stated URL without a port means 443')
     assert.equal((await status(collector)).public_url, 'https://shop.example/cr')
     assert.equal(collector.publicUrl, 'https://shop.example/cr')
   })
@@ -258,5 +296,57 @@ describe('start-up refuses a setup that would lose data in silence', () => {
     } finally {
       await collector.stop()
     }
+  })
+})
+
+describe('the delivery state across a restart', () => {
+  test('a collector restarted while TikTok refuses its token says auth_failing at once, from the last recorded answer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clickrelay-restart-'))
+    const env = {
+      PORT: '0',
+      CLICKRELAY_DB: join(dir, 'c.db'),
+      CLICKRELAY_PIXEL_CODE: PIXEL_CODE,
+      CLICKRELAY_ORDER_SECRET: ORDER_SECRET,
+      CLICKRELAY_EVENTS_API_URL: sandbox.trackUrl,
+      CLICKRELAY_LOG_LEVEL: 'silent',
+      // The refused event's retry falls due long after the restart: only the recalled state can say auth_failing.
+      CLICKRELAY_RETRY_BASE_MS: '600000',
+    }
+    const start = (token: string) => startCollector(loadConfig({ ...env, CLICKRELAY_ACCESS_TOKEN: token }), { log: createLogger('silent') })
+    const health = async (url: string) => ((await (await fetch(url + '/healthz')).json()) as { delivery: string }).delivery
+    try {
+      const refused = await start('a-token-for-another-pixel')
+      try {
+        assert.equal(await health(refused.url), 'ok', 'a new database knows of no refusal')
+        assert.equal((await postSignedOrder(refused.url, order('restart-1'))).status, 201)
+        await eventually(async () => ((await health(refused.url)) === 'auth_failing' ? true : undefined), 5_000, 'auth_failing')
+      } finally {
+        await refused.stop()
+      }
+      const restarted = await start(ACCESS_TOKEN)
+      try {
+        assert.equal(await health(restarted.url), 'auth_failing')
+        assert.equal(restarted.delivery.status().lastCode, 40001)
+      } finally {
+        await restarted.stop()
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('the rate limit behind a trusted proxy', () => {
+  let collector: TestCollector
+  before(async () => {
+    collector = await startTestCollector({ eventsApiUrl: sandbox.trackUrl, env: { CLICKRELAY_TRUST_PROXY: 'loopback', CLICKRELAY_RATE_LIMIT: '3' } })
+  })
+  after(() => collector.stop())
+
+  test('counts per shopper, from Forwarded for= when the proxy speaks only RFC 7239', async () => {
+    const from = (address: string, i: number) => postAs(collector.url, click(`limit_visitor_${address.replace(/\D/g, '')}_${i}`), { Forwarded: `for=${address};proto=http;host=${new URL(collector.url).host}` })
+    for (let i = 0; i < 3; i++) assert.equal((await from('198.51.100.1', i)).status, 200)
+    assert.equal((await from('198.51.100.1', 3)).status, 429, 'the fourth from one shopper')
+    assert.equal((await from('198.51.100.2', 0)).status, 200, 'another shopper behind the same proxy')
   })
 })

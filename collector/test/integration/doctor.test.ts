@@ -14,7 +14,7 @@ import { promisify } from 'node:util'
 import { after, before, describe, test } from 'node:test'
 import Database from 'better-sqlite3'
 import { scanPage } from '../../src/doctor/page.js'
-import { runDoctor } from '../../src/doctor/doctor.js'
+import { runDoctor, tokenRefusal } from '../../src/doctor/doctor.js'
 import type { Fetch } from '../../src/doctor/http.js'
 import type { Check, DoctorReport } from '../../src/doctor/result.js'
 import { parseSetCookie, siteOf } from '../../src/doctor/site.js'
@@ -435,5 +435,13 @@ describe('doctor: reading pages and cookies', () => {
     assert.equal(siteOf('www.shop.co.uk'), 'shop.co.uk')
     assert.equal(siteOf('collector.herokuapp.com'), 'collector.herokuapp.com')
     assert.equal(siteOf('127.0.0.1'), '127.0.0.1')
+  })
+
+  test('the admin token goes only over https or to this machine, and only to the site asked about', () => {
+    const shop = new URL('https://www.shop.example/')
+    assert.equal(tokenRefusal(new URL('https://t.shop.example/collect'), shop), undefined)
+    assert.equal(tokenRefusal(new URL('http://127.0.0.1:8787/collect'), new URL('http://127.0.0.1:8080/')), undefined)
+    assert.match(tokenRefusal(new URL('http://t.shop.example/collect'), shop) ?? '', /plain http/)
+    assert.match(tokenRefusal(new URL('https://collector.elsewhere.example/collect'), shop) ?? '', /not on shop\.example/)
   })
 })

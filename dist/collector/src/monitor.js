@@ -1,6 +1,12 @@
+/**
+ * What the collector refused and which setup problems it saw, kept in memory for
+ * /admin/status: refusals counted per minute over the last 24 hours, and for each problem the
+ * latest message (with its fix), logged at `warn` at most once a minute so a misconfigured
+ * proxy is loud in the log without flooding it.
+ */
+import { DAY_MS, MINUTE_MS } from './clock.js';
 export const REFUSAL_REASONS = ['origin', 'rate_limit', 'malformed', 'bot', 'too_large'];
-const MINUTE_MS = 60_000;
-const KEPT_MS = 24 * 60 * MINUTE_MS;
+const KEPT_MS = DAY_MS;
 const WARN_EVERY_MS = MINUTE_MS;
 function zero() {
     return { origin: 0, rate_limit: 0, malformed: 0, bot: 0, too_large: 0 };

@@ -3,13 +3,16 @@ function firstValue(value) {
     const first = value?.split(',')[0]?.trim();
     return first ? first : undefined;
 }
-/** `Forwarded: for=1.2.3.4;proto=https;host="shop.example", for=…`: the first element is the client's side. */
+/**
+ * The last element of `Forwarded: for=1.2.3.4;proto=https;host="shop.example", for=…`: each
+ * proxy appends one, so the last is what the nearest proxy, the trusted one, saw.
+ */
 export function parseForwarded(value) {
-    const first = value?.split(',')[0];
+    const last = value?.split(',').at(-1);
     const fields = {};
-    if (!first)
+    if (!last)
         return fields;
-    for (const pair of first.split(';')) {
+    for (const pair of last.split(';')) {
         const eq = pair.indexOf('=');
         if (eq < 0)
             continue;
@@ -26,12 +29,12 @@ function proxySays(req) {
     const forwarded = parseForwarded(req.get('forwarded'));
     const xHost = firstValue(req.get('x-forwarded-host'));
     const xProto = firstValue(req.get('x-forwarded-proto'));
-    const host = forwarded.host ?? xHost;
-    return {
-        proto: forwarded.proto ?? xProto,
-        host,
-        header: forwarded.host ? 'Forwarded' : xHost ? 'X-Forwarded-Host' : undefined,
-    };
+    let header;
+    if (xHost)
+        header = 'X-Forwarded-Host';
+    else if (forwarded.host)
+        header = 'Forwarded';
+    return { proto: xProto ?? forwarded.proto, host: xHost ?? forwarded.host, header };
 }
 /** True when the request came straight from an address CLICKRELAY_TRUST_PROXY trusts. */
 export function fromTrustedProxy(req) {
@@ -49,15 +52,20 @@ function splitHost(host) {
         return { hostname: host.toLowerCase(), port: undefined };
     return { hostname: match[1].toLowerCase(), port: match[2] };
 }
+const DEFAULT_PORT = { 'http:': '80', 'https:': '443' };
+/** A Host header without a port means the scheme's default; only a forwarded host may leave it unsaid. */
 function build(proto, host, via) {
     const { hostname, port } = splitHost(host);
-    return { protocol: proto?.toLowerCase() === 'https' ? 'https:' : 'http:', hostname, port, via };
+    const protocol = proto?.toLowerCase() === 'https' ? 'https:' : 'http:';
+    const forwarded = via === 'X-Forwarded-Host' || via === 'Forwarded';
+    return { protocol, hostname, port: port ?? (forwarded ? undefined : DEFAULT_PORT[protocol]), via };
 }
 /** The public origin, trusting the proxy's headers only when CLICKRELAY_TRUST_PROXY trusts the proxy. */
 export function publicOrigin(req, publicUrl) {
     if (publicUrl) {
         const url = new URL(publicUrl);
-        return { protocol: url.protocol, hostname: url.hostname, port: url.port || undefined, via: 'CLICKRELAY_PUBLIC_URL' };
+        const protocol = url.protocol;
+        return { protocol, hostname: url.hostname, port: url.port || DEFAULT_PORT[protocol], via: 'CLICKRELAY_PUBLIC_URL' };
     }
     const own = req.socket && 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
     if (fromTrustedProxy(req))
@@ -69,7 +77,6 @@ export function proxiedOrigin(req, own = 'http') {
     const says = proxySays(req);
     return build(says.proto ?? own, says.host ?? req.get('host') ?? '', says.header ?? 'Host');
 }
-const DEFAULT_PORT = { 'http:': '80', 'https:': '443' };
 /** Whether a page's `Origin` is the collector's own public origin. A port the proxy left unsaid is not compared. */
 export function isSameOrigin(pageOrigin, own) {
     if (!URL.canParse(pageOrigin))
@@ -79,10 +86,29 @@ export function isSameOrigin(pageOrigin, own) {
         return false;
     if (own.port === undefined)
         return true;
-    return (page.port || DEFAULT_PORT[page.protocol]) === (own.port || DEFAULT_PORT[own.protocol]);
+    return (page.port || DEFAULT_PORT[page.protocol]) === own.port;
 }
 export function describeOrigin(origin) {
-    return `${origin.protocol}//${origin.hostname}${origin.port ? `:${origin.port}` : ''}`;
+    const port = origin.port && origin.port !== DEFAULT_PORT[origin.protocol] ? `:${origin.port}` : '';
+    return `${origin.protocol}//${origin.hostname}${port}`;
+}
+/** A loopback name or address, as a host setting or a socket's remote address (`::ffff:127.0.0.1`). */
+export function isLoopback(host) {
+    if (!host)
+        return false;
+    const bare = host.replace(/^\[(.*)\]$/, '$1').replace(/^::ffff:/i, '');
+    return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
+}
+/** A private-network address (RFC 1918, IPv6 unique local): where a reverse proxy may sit. */
+export function isPrivateAddress(address) {
+    if (!address)
+        return false;
+    const bare = address.replace(/^::ffff:/i, '');
+    return /^10\./.test(bare) || /^192\.168\./.test(bare) || /^172\.(1[6-9]|2\d|3[01])\./.test(bare) || /^f[cd][0-9a-f]{2}:/i.test(bare);
+}
+/** An IP literal or localhost: what a proxy's upstream address looks like, never a shop's host. */
+export function isAddressOrLocal(hostname) {
+    return hostname === 'localhost' || hostname.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname);
 }
 /**
  * The shopper's IP: Express's reading of X-Forwarded-For behind a trusted proxy, or, when a

@@ -5,13 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createApp } from './app.js';
-import { DAY_MS, systemClock } from './clock.js';
+import { DAY_MS, HOUR_MS, systemClock } from './clock.js';
 import { createDeliveryWorker } from './delivery/worker.js';
 import { createMonitor } from './monitor.js';
 import { createSandbox, SANDBOX_TRACK_PATH } from './sandbox/events-api.js';
 import { openSqliteStore } from './store/sqlite.js';
 import { createEventsApi } from './tiktok/client.js';
-const RETENTION_EVERY_MS = 6 * 3_600_000;
+const RETENTION_EVERY_MS = 6 * HOUR_MS;
 /** Deletes click records past CLICKRELAY_RETENTION_DAYS now and every six hours. */
 function startRetention(store, clock, days, log) {
     const purge = () => store
@@ -55,7 +55,7 @@ export async function startCollector(configured, deps) {
     });
     const { port } = server.address();
     url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-    delivery.start();
+    await delivery.start();
     const retention = startRetention(store, clock, config.retentionDays, log);
     log.info({ url, mode: config.mode, db: config.dbPath, events_api: eventsApiUrl(), test_mode: Boolean(config.tiktok.testEventCode) }, 'clickrelay collector listening');
     return {

@@ -1,5 +1,7 @@
+import { verdictOf } from '../tiktok/client.js';
 import { buildTrackRequest } from '../tiktok/payload.js';
 import { TIKTOK_CODE } from '../tiktok/types.js';
+const AUTH_FIX = 'TikTok refused the access token or the pixel: check CLICKRELAY_ACCESS_TOKEN and CLICKRELAY_PIXEL_CODE in Events Manager (pixel settings, Events API, generate a new token) and restart; events wait and are sent once it is fixed';
 export function createDeliveryWorker(options) {
     const { store, api, clock, log, pixelCode } = options;
     const batchSize = Math.min(options.batchSize ?? 1000, 1000);
@@ -8,16 +10,33 @@ export function createDeliveryWorker(options) {
     const maxAgeMs = options.maxAgeMs ?? 7 * 86_400_000;
     const random = options.random ?? Math.random;
     let status = { state: 'ok', since: undefined, lastCode: undefined, lastHttpStatus: undefined, lastMessage: undefined };
+    function stateOf(verdict) {
+        if (verdict === 'setup')
+            return 'auth_failing';
+        if (verdict === 'retry')
+            return 'retrying';
+        return 'ok';
+    }
+    /** The state the last run ended in, from its latest recorded answer. */
+    async function recallStatus() {
+        const last = await store.lastAttempt();
+        if (!last || status.since !== undefined)
+            return;
+        const state = stateOf(verdictOf(last.httpStatus, last.code));
+        status = { state, since: last.startedAt, lastCode: last.code, lastHttpStatus: last.httpStatus, lastMessage: last.message };
+        if (state === 'auth_failing')
+            log.error({ delivery: state, http: last.httpStatus, code: last.code, tiktok_message: last.message }, `${AUTH_FIX} (TikTok's last answer, before this start)`);
+    }
     /** Follows the latest answer, and says at `error` what to fix when TikTok starts refusing the setup. */
     function noteAnswer(result) {
-        const state = result.verdict === 'setup' ? 'auth_failing' : result.verdict === 'retry' ? 'retrying' : 'ok';
+        const state = stateOf(result.verdict);
         const changed = state !== status.state || status.since === undefined;
         status = { state, since: changed ? clock.now() : status.since, lastCode: result.code, lastHttpStatus: result.httpStatus, lastMessage: result.message };
         if (!changed)
             return;
         const fields = { delivery: state, http: result.httpStatus, code: result.code, tiktok_message: result.message };
         if (state === 'auth_failing')
-            log.error(fields, 'TikTok refused the access token or the pixel: check CLICKRELAY_ACCESS_TOKEN and CLICKRELAY_PIXEL_CODE in Events Manager (pixel settings, Events API, generate a new token) and restart; events wait and are sent once it is fixed');
+            log.error(fields, AUTH_FIX);
         else if (state === 'retrying')
             log.warn(fields, 'the Events API is failing; events wait and are retried with backoff');
         else
@@ -127,8 +146,14 @@ export function createDeliveryWorker(options) {
     return {
         status: () => status,
         kick,
-        start() {
+        async start() {
             stopped = false;
+            try {
+                await recallStatus();
+            }
+            catch (err) {
+                log.error({ err }, 'could not read the latest delivery attempt; delivery state starts as ok');
+            }
             kick();
         },
         async stop() {

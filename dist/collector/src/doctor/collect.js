@@ -4,11 +4,9 @@
  * then the visitor cookie in its answer, and whether the collector is first-party to the shop.
  */
 import { randomBytes } from 'node:crypto';
-import { VISITOR_COOKIE, VISITOR_COOKIE_DAYS } from '../../../common/wire.js';
+import { domainCovers, DRY_RUN_HEADER, VISITOR_COOKIE, VISITOR_COOKIE_DAYS } from '../../../common/wire.js';
 import { collectorError, notFoundFix, readBody, request, statusText, unreachableFix } from './http.js';
-import { cookieLifetime, domainCovers, parseSetCookie, siteOf } from './site.js';
-/** The header that makes the collector check a record fully and store nothing. */
-export const DRY_RUN_HEADER = 'ClickRelay-Dry-Run';
+import { cookieLifetime, parseSetCookie, siteOf } from './site.js';
 /** The ttclid of the doctor's click record: recognisable if a collector without dry runs stores it. */
 export const DOCTOR_TTCLID = 'E.C.P.doctor';
 const DAY_S = 86_400;

@@ -7,11 +7,25 @@
 import { checkCollect, cookieChecks, firstPartyCheck } from './collect.js';
 import { request, statusText, unreachableFix } from './http.js';
 import { ITEM_KEYS, summarize } from './result.js';
+import { isLoopback } from '../origin.js';
 import { checkScript } from './script.js';
+import { siteOf } from './site.js';
 import { checkAdmin, checkHealth } from './status.js';
 import { findTag, suggestedTag, tagChecks } from './tag.js';
 function skip(item, reason) {
     return { item, id: `${ITEM_KEYS[item]}.skipped`, status: 'skip', summary: `skipped: ${reason}` };
+}
+/**
+ * Why the admin token must not go where the page's tag points, if it must not: the page's HTML
+ * names that address, so the token goes only over https (or to this machine) and only to the
+ * site the doctor was asked about.
+ */
+export function tokenRefusal(collectUrl, asked) {
+    if (collectUrl.protocol !== 'https:' && !isLoopback(collectUrl.hostname))
+        return 'it would travel over plain http';
+    if (siteOf(collectUrl.hostname) !== siteOf(asked.hostname))
+        return `it is not on ${siteOf(asked.hostname)}, the site you asked about`;
+    return undefined;
 }
 export async function runDoctor(options) {
     const http = { fetch: options.fetch ?? fetch, timeoutMs: options.timeoutMs ?? 10_000 };
@@ -58,7 +72,10 @@ export async function runDoctor(options) {
     else
         checks.push(skip(4, 'no cookie to read: the click record was not accepted (item 3)'));
     checks.push(await checkHealth(http, found.collectUrl));
-    if (options.adminToken)
+    const refusal = options.adminToken ? tokenRefusal(found.collectUrl, options.url) : undefined;
+    if (options.adminToken && refusal)
+        checks.push({ item: 6, id: 'admin.token_withheld', status: 'warn', summary: `the admin token was not sent to ${found.collectUrl.origin}: ${refusal}`, fix: 'serve the collector over https on your shop\'s own site, or run the doctor against it on this machine' });
+    else if (options.adminToken)
         checks.push(...(await checkAdmin(http, found.collectUrl, options.adminToken, now())));
     else
         checks.push(skip(6, 'give --admin-token (or CLICKRELAY_ADMIN_TOKEN) to see the delivery state and refusals'));

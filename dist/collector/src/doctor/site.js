@@ -24,12 +24,6 @@ export function siteOf(hostname) {
     const keep = labels.length >= 3 && tld.length === 2 && CC_SECOND_LEVEL.has(second) ? 3 : 2;
     return labels.slice(-keep).join('.');
 }
-/** Whether a cookie Domain (with or without its leading dot) covers a host: the host itself or a parent of it. */
-export function domainCovers(domain, hostname) {
-    const d = domain.replace(/^\./, '').toLowerCase();
-    const h = hostname.toLowerCase();
-    return h === d || h.endsWith('.' + d);
-}
 export function parseSetCookie(header) {
     const [pair = '', ...rest] = header.split(';');
     const eq = pair.indexOf('=');

@@ -1,5 +1,6 @@
 import { byteOffset, isClickRelaySrc, isPixelBaseCode, scanPage } from './page.js';
-import { domainCovers, siteOf } from './site.js';
+import { domainCovers } from '../../../common/wire.js';
+import { siteOf } from './site.js';
 /** Past this many bytes into the page the tag is not "early": more than the first round trips of the HTML. */
 export const EARLY_BYTES = 32 * 1024;
 function resolve(value, base) {

@@ -4,18 +4,18 @@
  * or a refused token shows as `delivery`, not as an unhealthy instance to take out of rotation.
  */
 import { Router } from 'express';
+import { ageSeconds } from '../clock.js';
 export function healthRouter(ctx) {
     const router = Router();
     router.get('/healthz', async (_req, res) => {
         try {
             const stats = await ctx.store.queueStats();
-            const oldest = stats.oldestWaitingSince;
             res.set('Cache-Control', 'no-store').json({
                 status: 'ok',
                 database: 'ok',
                 delivery: ctx.deliveryStatus().state,
                 events_waiting: stats.waiting,
-                oldest_waiting_age_s: oldest === undefined ? null : Math.max(0, Math.round((ctx.clock.now() - oldest) / 1000)),
+                oldest_waiting_age_s: ageSeconds(ctx.clock.now(), stats.oldestWaitingSince),
             });
         }
         catch (err) {

@@ -153,6 +153,16 @@ export function openSqliteStore(path) {
     FROM events WHERE ${EVENT_FILTER} ORDER BY id LIMIT @limit`);
     const getEventStmt = db.prepare(`SELECT * FROM events WHERE id = @id`);
     const receiptsStmt = db.prepare(`SELECT * FROM attempts WHERE event_row = @id ORDER BY id`);
+    const lastAttemptStmt = db.prepare(`SELECT * FROM attempts ORDER BY id DESC LIMIT 1`);
+    const toAttempt = (a) => ({
+        startedAt: a.started_at,
+        durationMs: a.duration_ms,
+        batchSize: a.batch_size,
+        httpStatus: opt(a.http_status),
+        code: opt(a.code),
+        message: a.message ?? '',
+        requestId: opt(a.request_id),
+    });
     const replayStmt = db.prepare(`
     UPDATE events SET status = 'pending', next_attempt_at = @now, attempts = 0, lease_until = NULL, last_error = NULL
     WHERE status NOT IN ('pending', 'sending') AND ${EVENT_FILTER}
@@ -364,6 +374,10 @@ export function openSqliteStore(path) {
             const orders = orderActivity.get({ since });
             return { clicks: clicks?.clicks ?? 0, adClicks: clicks?.ad_clicks ?? 0, orders: orders?.orders ?? 0, ordersWithTtclid: orders?.with_ttclid ?? 0 };
         },
+        async lastAttempt() {
+            const row = lastAttemptStmt.get();
+            return row ? toAttempt(row) : undefined;
+        },
         async lastDeliveredAt() {
             return opt(lastDelivered.get()?.at ?? null);
         },
@@ -385,15 +399,7 @@ export function openSqliteStore(path) {
             return {
                 ...toEventSummary(row),
                 payload: JSON.parse(row.payload),
-                receipts: receiptsStmt.all({ id }).map((a) => ({
-                    startedAt: a.started_at,
-                    durationMs: a.duration_ms,
-                    batchSize: a.batch_size,
-                    httpStatus: opt(a.http_status),
-                    code: opt(a.code),
-                    message: a.message ?? '',
-                    requestId: opt(a.request_id),
-                })),
+                receipts: receiptsStmt.all({ id }).map(toAttempt),
             };
         },
         async replayEvents(filter, now) {

@@ -31,25 +31,38 @@ export function createEventsApi(options) {
             }
             const code = typeof parsed?.code === 'number' ? parsed.code : undefined;
             const base = { httpStatus: response.status, code, requestId: typeof parsed?.request_id === 'string' ? parsed.request_id : undefined, retryAfterMs };
-            const message = typeof parsed?.message === 'string' ? parsed.message : `HTTP ${response.status}: ${text.slice(0, 200)}`;
-            if (response.status === 429 || response.status >= 500)
-                return finish({ ...base, verdict: 'retry', message });
-            // A 400 is about this payload; other 4xx (401, 403, 404, ...) are about the setup, which the operator can fix, so keep the events.
-            if (response.status === 401 || response.status === 403)
-                return finish({ ...base, verdict: 'setup', message });
-            if (!response.ok)
-                return finish({ ...base, verdict: response.status === 400 || response.status === 413 ? 'permanent' : 'retry', message });
-            if (code === undefined)
-                return finish({ ...base, verdict: 'retry', message: `unreadable answer: ${message}` });
-            if (code === TIKTOK_CODE.OK)
-                return finish({ ...base, verdict: 'delivered', message });
-            if (code === TIKTOK_CODE.TOO_MANY_REQUESTS)
-                return finish({ ...base, verdict: 'retry', message });
-            if (code === TIKTOK_CODE.NO_PERMISSION || code === TIKTOK_CODE.INVALID_TOKEN)
-                return finish({ ...base, verdict: 'setup', message });
-            return finish({ ...base, verdict: 'permanent', message });
+            let message = typeof parsed?.message === 'string' ? parsed.message : `HTTP ${response.status}: ${text.slice(0, 200)}`;
+            if (response.ok && code === undefined)
+                message = `unreadable answer: ${message}`;
+            return finish({ ...base, verdict: verdictOf(response.status, code), message });
         },
     };
+}
+/**
+ * What an answer means, from its HTTP status and TikTok's code in the body (undefined when
+ * there was no answer, or no readable code). TikTok answers HTTP 200 with a non-zero code when it
+ * rejects events, so on a 2xx the code decides.
+ */
+export function verdictOf(httpStatus, code) {
+    // No answer at all: a timeout or a reset.
+    if (httpStatus === undefined)
+        return 'retry';
+    if (httpStatus === 429 || httpStatus >= 500)
+        return 'retry';
+    if (httpStatus === 401 || httpStatus === 403)
+        return 'setup';
+    // A 400 is about this payload; other 4xx (404, ...) are about the setup, which the operator can fix, so keep the events.
+    if (httpStatus < 200 || httpStatus >= 300)
+        return httpStatus === 400 || httpStatus === 413 ? 'permanent' : 'retry';
+    if (code === undefined)
+        return 'retry';
+    if (code === TIKTOK_CODE.OK)
+        return 'delivered';
+    if (code === TIKTOK_CODE.TOO_MANY_REQUESTS)
+        return 'retry';
+    if (code === TIKTOK_CODE.NO_PERMISSION || code === TIKTOK_CODE.INVALID_TOKEN)
+        return 'setup';
+    return 'permanent';
 }
 function parseRetryAfter(value) {
     if (!value)

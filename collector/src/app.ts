@@ -7,6 +7,7 @@ import type { AppContext } from './context.js'
 import { demoRouter } from './demo/router.js'
 import { adminRouter } from './routes/admin.js'
 import { errorHandler, notFound } from './errors.js'
+import { rememberTrust, type TrustProxy } from './origin.js'
 import { collectRouter } from './routes/collect.js'
 import { healthRouter } from './routes/health.js'
 import { ordersRouter } from './routes/orders.js'
@@ -24,10 +25,12 @@ export function createApp(options: AppOptions): Express {
   const app = express()
   app.disable('x-powered-by')
   app.set('trust proxy', options.config.trustProxy)
+  app.set('trust proxy fn', rememberTrust(app.get('trust proxy fn') as TrustProxy))
   app.set('etag', 'strong')
 
-  app.use(scriptRouter())
+  // First: /collect takes the most requests by far, and every router before it is a detour.
   app.use(collectRouter(options))
+  app.use(scriptRouter())
   app.use(ordersRouter(options))
   app.use(healthRouter(options))
   app.use(adminRouter(options))
@@ -49,6 +52,6 @@ export function createApp(options: AppOptions): Express {
     }
   }
   app.use(notFound)
-  app.use(errorHandler(options.log))
+  app.use(errorHandler(options.log, options.monitor))
   return app
 }

@@ -41,6 +41,8 @@ export interface Config {
   /** Other origins whose pages may send records to /collect (a collector on t.shop.example for pages on shop.example). */
   allowedOrigins: string[]
   clickWindowDays: number
+  /** More browsers than this landing with one ttclid make it a shared link: attributable to each, never linking them. */
+  sharedLinkBrowsers: number
   /** Click records (and pixel receipts) older than this are deleted. */
   retentionDays: number
   /** Requests per minute one IP may make to /collect. */
@@ -111,6 +113,7 @@ const schema = z.object({
       .optional(),
   ),
   CLICKRELAY_CLICK_WINDOW_DAYS: integer(1, 90, 'a number of days').default(28),
+  CLICKRELAY_SHARED_LINK_BROWSERS: integer(1, 1000, 'how many browsers may land with one ttclid before it counts as a shared link: a number of browsers').default(20),
   CLICKRELAY_RETENTION_DAYS: integer(1, 3650, 'a number of days').default(90),
   CLICKRELAY_RATE_LIMIT: integer(1, 1_000_000, 'a number of requests per minute').default(600),
   CLICKRELAY_BATCH_SIZE: integer(1, 1000, 'a number of events').default(1000),
@@ -194,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     trustProxy: parseTrustProxy(e.CLICKRELAY_TRUST_PROXY),
     allowedOrigins: e.CLICKRELAY_ALLOWED_ORIGINS ?? [],
     clickWindowDays: e.CLICKRELAY_CLICK_WINDOW_DAYS,
+    sharedLinkBrowsers: e.CLICKRELAY_SHARED_LINK_BROWSERS,
     retentionDays: e.CLICKRELAY_RETENTION_DAYS,
     rateLimitPerMinute: e.CLICKRELAY_RATE_LIMIT,
     delivery: {

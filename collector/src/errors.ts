@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express'
 import { z } from 'zod'
 import type { Logger } from './log.js'
+import type { Monitor } from './monitor.js'
 
 /** An error meant for the caller: leaves as `{"error": {"code", "message"}}` with its status. */
 export class HttpError extends Error {
@@ -32,13 +33,73 @@ export const notFound: RequestHandler = (req, _res, next) => {
   next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`))
 }
 
-export function errorHandler(log: Logger): ErrorRequestHandler {
+/**
+ * A storage failure that passes by itself: a full disk, a database another process holds, an I/O
+ * error. The write was rolled back whole, so the caller may send the same request again later.
+ */
+export interface StorageUnavailable {
+  code: 'storage_full' | 'storage_busy' | 'storage_unavailable'
+  message: string
+  /** Seconds, for Retry-After. */
+  retryAfterS: number
+  /** For the operator, in /admin/status and the log. */
+  fix: string
+}
+
+/** Reads SQLite's error codes (better-sqlite3's SqliteError#code) and Node's ENOSPC; anything else is undefined. */
+export function storageUnavailable(err: unknown): StorageUnavailable | undefined {
+  const code = err && typeof err === 'object' && 'code' in err && typeof err.code === 'string' ? err.code : ''
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') {
+    return {
+      code: 'storage_full',
+      message: "the collector's disk is full; nothing was stored: send it again later",
+      retryAfterS: 60,
+      fix: 'the disk holding CLICKRELAY_DB is full: free space (or lower CLICKRELAY_RETENTION_DAYS); the collector takes requests again by itself as soon as there is room',
+    }
+  }
+  if (/^SQLITE_(BUSY|LOCKED)/.test(code)) {
+    return {
+      code: 'storage_busy',
+      message: 'the database is busy; nothing was stored: send it again in a few seconds',
+      retryAfterS: 5,
+      fix: 'another process holds a lock on CLICKRELAY_DB (a backup, a sqlite3 shell, a second collector on the same file): one database belongs to one collector process',
+    }
+  }
+  if (/^SQLITE_(IOERR|READONLY|CANTOPEN|NOMEM|PROTOCOL)/.test(code)) {
+    return {
+      code: 'storage_unavailable',
+      message: 'the database cannot be written right now; nothing was stored: send it again later',
+      retryAfterS: 30,
+      fix: `writing to CLICKRELAY_DB failed (${code}): check the disk, its permissions and the free memory`,
+    }
+  }
+  return undefined
+}
+
+/**
+ * The last handler: every error leaves as JSON. A storage failure that passes is a 503 with
+ * Retry-After (and a problem in /admin/status, warned once a minute rather than logged per
+ * request: a full disk during a flash sale would otherwise fill the log too).
+ */
+/** An error that carries a 4xx status of its own (Express and its body parsers set one). */
+function isClientError(err: unknown): err is { status: number } {
+  const status = err && typeof err === 'object' ? (err as { status?: unknown }).status : undefined
+  return typeof status === 'number' && status >= 400 && status < 500
+}
+
+export function errorHandler(log: Logger, monitor?: Monitor): ErrorRequestHandler {
   return (err, req, res, _next) => {
     let status = 500
     let code = 'internal'
     let message = 'internal error; the request was not completed'
+    const storage = err instanceof HttpError ? undefined : storageUnavailable(err)
     if (err instanceof HttpError) {
       ;({ status, code, message } = err)
+    } else if (storage) {
+      ;[status, code, message] = [503, storage.code, storage.message]
+      if (!res.headersSent) res.set('Retry-After', String(storage.retryAfterS))
+      if (monitor) monitor.problem(storage.code, `${req.method} ${req.path} answered 503: ${storage.fix}`, { err: String(err), path: req.path })
+      else log.error({ err, method: req.method, path: req.path }, storage.fix)
     } else if (err && typeof err === 'object' && 'type' in err) {
       // body-parser's errors carry a type and a 4xx status
       const e = err as { type: string; status?: number; limit?: number }
@@ -46,8 +107,11 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       else if (e.type === 'entity.parse.failed') [status, code, message] = [400, 'invalid_json', 'request body is not valid JSON']
       else if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') [status, code, message] = [415, 'unsupported_encoding', 'request body encoding is not supported']
       else if (e.status && e.status >= 400 && e.status < 500) [status, code, message] = [e.status, 'bad_request', 'request could not be read']
+    } else if (isClientError(err)) {
+      // Express's own 4xx, e.g. a path parameter that is not valid percent-encoding (%E0%A4%A)
+      ;[status, code, message] = [err.status, 'bad_request', err instanceof URIError ? 'the URL is not valid percent-encoding' : 'request could not be read']
     }
-    if (status >= 500) log.error({ err, method: req.method, path: req.path }, 'request failed')
+    if (status >= 500 && !storage) log.error({ err, method: req.method, path: req.path }, 'request failed')
     else log.debug({ status, code, method: req.method, path: req.path }, message)
     if (res.headersSent) return
     res.status(status).json({ error: { code, message } })

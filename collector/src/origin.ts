@@ -63,9 +63,32 @@ function proxySays(req: Request): ProxySays {
   return { proto: xProto ?? forwarded.proto, host: xHost ?? forwarded.host, header }
 }
 
+/** Express's compiled CLICKRELAY_TRUST_PROXY: does it trust `address`, `hop` proxies away from this process? */
+export type TrustProxy = (address: string | undefined, hop: number) => boolean
+
+/**
+ * The same answers, remembered: proxy-addr parses the address on every call, and req.ip asks
+ * about the same reverse proxy on every request. The answer depends only on the address and
+ * the hop, so it is kept (for up to 1,000 of them, then the memory starts over: addresses
+ * further out come from X-Forwarded-For, which a client writes).
+ */
+export function rememberTrust(trust: TrustProxy): TrustProxy {
+  const known = new Map<string, boolean>()
+  return (address, hop) => {
+    const key = `${hop} ${address}`
+    let trusted = known.get(key)
+    if (trusted === undefined) {
+      trusted = trust(address, hop)
+      if (known.size >= 1000) known.clear()
+      known.set(key, trusted)
+    }
+    return trusted
+  }
+}
+
 /** True when the request came straight from an address CLICKRELAY_TRUST_PROXY trusts. */
 export function fromTrustedProxy(req: Request): boolean {
-  const trust = req.app.get('trust proxy fn') as ((address: string | undefined, hop: number) => boolean) | undefined
+  const trust = req.app.get('trust proxy fn') as TrustProxy | undefined
   return Boolean(trust?.(req.socket.remoteAddress, 0))
 }
 

@@ -12,6 +12,7 @@ import type { Config, RunConfig } from './config.js'
 import { createDeliveryWorker, type DeliveryWorker } from './delivery/worker.js'
 import type { Logger } from './log.js'
 import { createMonitor } from './monitor.js'
+import { scrubEvent } from './retention.js'
 import { createSandbox, SANDBOX_TRACK_PATH, type Sandbox } from './sandbox/events-api.js'
 import { openSqliteStore } from './store/sqlite.js'
 import type { Store } from './store/store.js'
@@ -36,17 +37,32 @@ export interface RunningCollector {
 export interface CollectorDeps {
   log: Logger
   clock?: Clock
+  /** The store to use instead of opening CLICKRELAY_DB (tests: a connection they hold, a store that fails on cue). Closed by stop(). */
+  store?: Store
 }
 
 const RETENTION_EVERY_MS = 6 * HOUR_MS
 
-/** Deletes click records past CLICKRELAY_RETENTION_DAYS now and every six hours. */
+/**
+ * Past CLICKRELAY_RETENTION_DAYS, deletes clicks, identities and pixel receipts and scrubs orders
+ * and their events (see retention.ts), now and every six hours. The purge runs in short steps
+ * between requests; a purge still running when the next is due is not started twice.
+ */
 function startRetention(store: Store, clock: Clock, days: number, log: Logger): NodeJS.Timeout {
-  const purge = () =>
-    store
-      .purgeBefore(clock.now() - days * DAY_MS)
-      .then((deleted) => log.info({ deleted, retention_days: days }, 'retention purge'))
-      .catch((err: unknown) => log.error({ err }, 'retention purge failed'))
+  let running = false
+  const purge = async () => {
+    if (running) return
+    running = true
+    try {
+      const now = clock.now()
+      const report = await store.purgeBefore(now - days * DAY_MS, { now, scrub: scrubEvent })
+      log.info({ deleted: report.deleted, scrubbed: report.scrubbed, still_waiting: report.waiting, steps: report.steps, longest_step_ms: Math.round(report.longestStepMs * 10) / 10, retention_days: days }, 'retention purge')
+    } catch (err) {
+      log.error({ err }, 'retention purge failed')
+    } finally {
+      running = false
+    }
+  }
   void purge()
   const timer = setInterval(purge, RETENTION_EVERY_MS)
   timer.unref()
@@ -61,7 +77,7 @@ async function sandboxOrderSecret(store: Store): Promise<string> {
 export async function startCollector(configured: Config, deps: CollectorDeps): Promise<RunningCollector> {
   const { log } = deps
   const clock = deps.clock ?? systemClock
-  const store = openSqliteStore(configured.dbPath)
+  const store = deps.store ?? openSqliteStore(configured.dbPath)
   const config: RunConfig = { ...configured, orderSecret: configured.orderSecret ?? (await sandboxOrderSecret(store)) }
   const monitor = createMonitor(clock, log)
   let url = ''

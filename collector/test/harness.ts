@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Writable } from 'node:stream'
+import Database from 'better-sqlite3'
 import express from 'express'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -13,6 +14,7 @@ import { loadConfig } from '../src/config.js'
 import { createLogger } from '../src/log.js'
 import { createSandbox, SANDBOX_TRACK_PATH, type Sandbox } from '../src/sandbox/events-api.js'
 import { startCollector, type RunningCollector } from '../src/server.js'
+import type { Store } from '../src/store/store.js'
 import { signBody, SIGNATURE_HEADER } from '../src/sign.js'
 
 export const ORDER_SECRET = 'test-order-secret-0123456789'
@@ -42,7 +44,7 @@ export interface TestCollector extends RunningCollector {
 }
 
 /** A collector in live mode, delivering to `eventsApiUrl` (usually a test sandbox), with its own temp directory. */
-export async function startTestCollector(options: { eventsApiUrl: string; env?: Record<string, string>; clock?: Clock }): Promise<TestCollector> {
+export async function startTestCollector(options: { eventsApiUrl: string; env?: Record<string, string>; clock?: Clock; store?: (dbPath: string) => Store }): Promise<TestCollector> {
   const dir = mkdtempSync(join(tmpdir(), 'clickrelay-test-'))
   const dbPath = join(dir, 'clickrelay.db')
   const config = loadConfig({
@@ -68,6 +70,7 @@ export async function startTestCollector(options: { eventsApiUrl: string; env?: 
   const collector = await startCollector(config, {
     log: createLogger(config.logLevel, sink),
     clock: options.clock,
+    store: options.store?.(dbPath),
   })
   return {
     ...collector,
@@ -134,6 +137,16 @@ export async function postClick(baseUrl: string, record: unknown, headers: Recor
   return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, any>) : undefined }
 }
 
+/** Read-only rows from a collector's database file, opened and closed for this one query. */
+export function readRows<T>(dbPath: string, sql: string, ...params: unknown[]): T[] {
+  const db = new Database(dbPath, { readonly: true })
+  try {
+    return db.prepare(sql).all(...params) as T[]
+  } finally {
+    db.close()
+  }
+}
+
 /** Polls until `check` returns a value, or fails after `timeoutMs`. */
 export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 5_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs
@@ -157,8 +170,10 @@ export interface ChildCollector {
  * The collector as a real child process (`node collector/src/main.ts`), so a test can kill -9
  * it. Resolves once it listens; its address is read from the banner it prints.
  */
-export async function startChildCollector(env: Record<string, string>): Promise<ChildCollector> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../src/main.ts', import.meta.url))], {
+export async function startChildCollector(env: Record<string, string>, options: { nodeArgs?: string[]; built?: boolean } = {}): Promise<ChildCollector> {
+  // `built`: the compiled collector in dist/ (what `npm start` runs; build it first), not the sources under tsx.
+  const entry = options.built ? [fileURLToPath(new URL('../../dist/collector/src/main.js', import.meta.url))] : ['--import', 'tsx', fileURLToPath(new URL('../src/main.ts', import.meta.url))]
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry], {
     env: { PATH: process.env.PATH, PORT: '0', CLICKRELAY_PIXEL_CODE: PIXEL_CODE, CLICKRELAY_ACCESS_TOKEN: ACCESS_TOKEN, CLICKRELAY_ORDER_SECRET: ORDER_SECRET, CLICKRELAY_LOG_LEVEL: 'info', ...env },
     cwd: fileURLToPath(new URL('../../', import.meta.url)),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -54,13 +54,15 @@ export interface EventReport {
 
 /**
  * A fault the sandbox injects into the Events API's answers, the next `times` requests (default
- * 1; 0 for every request until the faults are cleared). `invalid_event` holds until cleared.
+ * 1; 0 for every request until the faults are cleared). `invalid_event` holds until cleared: a
+ * request carrying one of those events is refused whole, with code 40002 in an HTTP 200, or with
+ * the HTTP `status` given (400, or 413 as for a body too large).
  */
 export type Fault =
   | { kind: 'http'; status: number; times?: number }
   | { kind: 'rate_limit'; retryAfterS: number; times?: number }
   | { kind: 'code'; code: number; message?: string; times?: number }
-  | { kind: 'invalid_event'; eventIds: string[] }
+  | { kind: 'invalid_event'; eventIds: string[]; status?: 400 | 413 }
   | { kind: 'timeout'; times?: number }
   | { kind: 'reset'; times?: number }
   | { kind: 'latency'; ms: number; times?: number }
@@ -104,7 +106,7 @@ const faultSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('http'), status: z.number().int().min(400).max(599), times: z.number().int().optional() }),
   z.object({ kind: z.literal('rate_limit'), retryAfterS: z.number().min(0), times: z.number().int().optional() }),
   z.object({ kind: z.literal('code'), code: z.number().int(), message: z.string().optional(), times: z.number().int().optional() }),
-  z.object({ kind: z.literal('invalid_event'), eventIds: z.array(z.string()).min(1) }),
+  z.object({ kind: z.literal('invalid_event'), eventIds: z.array(z.string()).min(1), status: z.union([z.literal(400), z.literal(413)]).optional() }),
   z.object({ kind: z.literal('timeout'), times: z.number().int().optional() }),
   z.object({ kind: z.literal('reset'), times: z.number().int().optional() }),
   z.object({ kind: z.literal('latency'), ms: z.number().int().min(0).max(600_000), times: z.number().int().optional() }),
@@ -185,7 +187,12 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     if (--entry.left <= 0) faults = faults.filter((f) => f !== entry)
     return entry.fault
   }
-  const invalidEventIds = () => new Set(faults.flatMap((f) => (f.fault.kind === 'invalid_event' ? f.fault.eventIds : [])))
+  /** The invalid_event rules in force, by the event_id they refuse. */
+  const invalidEventRules = () => {
+    const rules = new Map<string, Extract<Fault, { kind: 'invalid_event' }>>()
+    for (const { fault } of faults) if (fault.kind === 'invalid_event') for (const eventId of fault.eventIds) rules.set(eventId, fault)
+    return rules
+  }
   const requestId = () => randomBytes(16).toString('hex')
   const answer = (res: express.Response, body: TrackResponse) => res.status(200).json(body)
 
@@ -232,10 +239,17 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       if ('test_event_code' in body && typeof body.test_event_code !== 'string') throw invalid('test_event_code: must be a string')
       if (!Array.isArray(body.data) || body.data.length < 1 || body.data.length > 1000) throw invalid('data: must hold 1 to 1000 events')
       body.data.forEach((e, i) => validateServerEvent(e, `data[${i}]`))
-      const rejected = invalidEventIds()
-      body.data.forEach((e: Record<string, unknown>, i) => {
-        if (rejected.has(e.event_id as string)) throw invalid(`data[${i}].event_id: "${String(e.event_id)}" rejected (sandbox fault)`)
-      })
+      const rules = invalidEventRules()
+      for (const [i, e] of (body.data as Array<Record<string, unknown>>).entries()) {
+        const rule = rules.get(e.event_id as string)
+        if (!rule) continue
+        if (rule.status) {
+          log(rule.status, undefined)
+          res.status(rule.status).type('text/plain').send(`sandbox fault: HTTP ${rule.status} for data[${i}]`)
+          return
+        }
+        throw invalid(`data[${i}].event_id: "${String(e.event_id)}" rejected (sandbox fault)`)
+      }
       const now = clock.now()
       for (const e of body.data as Array<Record<string, unknown>>) {
         received.push({

@@ -4,6 +4,7 @@
  * provide these methods. They return promises although SQLite answers synchronously,
  * for that reason. Each method is one unit of work: the implementation owns its transaction.
  */
+import type { Attribution, AttributionRule, AttributionScope, LinkKind } from '../attribution/types.js'
 import type { TikTokEvent } from '../tiktok/types.js'
 
 export interface ClickInput {
@@ -41,27 +42,8 @@ export interface OrderInput {
   receivedAt: number
 }
 
-/**
- * How the buyer's cluster reached the visitor whose click the order carries: the order's own
- * visitor ID, or the first link from the buyer (a shared email or phone hash, or a shared ttclid:
- * the same ad click opened in another browser).
- */
-export type LinkKind = 'visitor_id' | 'email' | 'phone' | 'ttclid'
-
-export interface Attribution {
-  /** The click whose ttclid the order carries. */
-  click: Click | undefined
-  linkedBy: LinkKind | undefined
-  /** The most recent _ttp seen in the buyer's cluster. */
-  ttp: string | undefined
-  /** The order's own visitor's latest click, for ip/user_agent when the order has none. */
-  lastSeen: Click | undefined
-}
-
-export interface AttributionWindow {
-  from: number
-  to: number
-}
+// Attribution's types live with its rules (../attribution/); re-exported for the store's users.
+export type { Attribution, AttributionRule, AttributionScope, AttributionWindow, LinkKind } from '../attribution/types.js'
 
 export type BuildEvent = (order: OrderInput, attribution: Attribution) => TikTokEvent
 
@@ -76,7 +58,8 @@ export interface OutboxEvent {
   destination: string
   eventName: string
   eventId: string
-  payload: TikTokEvent
+  /** The event as stored: the exact JSON text that is sent, unparsed. */
+  payloadJson: string
   testEventCode: string | undefined
   attempts: number
   createdAt: number
@@ -108,6 +91,50 @@ export interface EventFilter {
   /** accepted before, ms */
   to?: number
   limit?: number
+}
+
+/** Which events a replay takes: the filter's, in row id order, after `afterId`, at most `limit` (default 1,000). */
+export interface ReplayFilter extends EventFilter {
+  afterId?: number
+}
+
+/** Who asked for a replay, and how: what the replay log keeps. */
+export interface ReplayRequest {
+  requestedAt: number
+  /** The name the caller gave itself (the ClickRelay-Actor header). */
+  actor: string | undefined
+  ip: string | undefined
+  /** A fingerprint of the admin token, never the token. */
+  tokenFingerprint: string
+  note: string | undefined
+  forced: boolean
+  /** The request's own terms, as JSON, for the log. */
+  scope: string
+  /**
+   * Refuse the whole request, replaying nothing, when one of the chosen events was first
+   * accepted by TikTok before this time (ms): a copy would be counted again.
+   */
+  firstDeliveredNotBefore: number | undefined
+}
+
+export interface ReplayOutcome {
+  /** Row ids put back in the queue, ascending; empty when refused. */
+  replayed: number[]
+  /** Events the filter still matches after the last one replayed (or after `afterId`), not pending or in flight. */
+  remaining: number
+  /** The chosen events TikTok first accepted before `firstDeliveredNotBefore`. When any, nothing was replayed. */
+  tooOld: Array<{ id: number; eventId: string; firstDeliveredAt: number }>
+}
+
+/** One replay of one event, from the replay log. */
+export interface ReplayRecord {
+  requestedAt: number
+  actor: string | undefined
+  ip: string | undefined
+  tokenFingerprint: string
+  note: string | undefined
+  forced: boolean
+  previousStatus: EventStatus
 }
 
 /** An event with its receipts: the exact payload and every attempt. */
@@ -168,12 +195,37 @@ export interface DeletionSubject {
 /** How many rows a deletion or purge removed, by table. */
 export type DeletedCounts = Record<string, number>
 
+export interface PurgeOptions {
+  /** Stamped on the orders scrubbed (orders.scrubbed_at). */
+  now: number
+  /** An event's payload as it may be kept past retention: the amounts and ids, nothing personal. */
+  scrub: (event: TikTokEvent) => TikTokEvent
+  /** Rows per step (one short transaction each); the event loop runs between steps. */
+  chunkSize?: number
+  /** Told each step's duration (ms), for a bench to show their spread. */
+  onStep?: (ms: number) => void
+}
+
+export interface PurgeReport {
+  /** Rows deleted, by table: clicks, identities, pixel_receipts. */
+  deleted: DeletedCounts
+  /** Orders scrubbed of personal data, and the events whose payloads were scrubbed with them. */
+  scrubbed: { orders: number; events: number }
+  /** Orders past the retention age left as they are because their event still waits to be sent. */
+  waiting: number
+  /** How many transactions the purge ran, and the longest one (ms): how long it held the database at most. */
+  steps: number
+  longestStepMs: number
+}
+
 /** An order as the operator sees it: its attribution and its server event's delivery. */
 export interface OrderReport {
   orderId: string
   eventId: string
   eventTimeS: number
   linkedBy: LinkKind | undefined
+  /** The rule that gave the order its click; undefined for orders accepted before rules were recorded (migration 006). */
+  rule: AttributionRule | undefined
   click: Pick<Click, 'ttclid' | 'landingUrl' | 'inApp' | 'capturedAt' | 'utm'> | undefined
   event: { name: string; status: string; attempts: number; lastError: string | undefined; deliveredAt: number | undefined; testEventCode: string | undefined } | undefined
   /** The order events the pixel fired with this order's event_id (pixel receipts). */
@@ -181,6 +233,12 @@ export interface OrderReport {
 }
 
 export interface Store {
+  /**
+   * /collect's writes. Each resolves once its record is committed, and not before: an
+   * implementation may commit the writes of many requests together (SQLite: one transaction
+   * per turn of the event loop, store/group-commit.ts), and then rejects every one of a group
+   * that failed, none of which is stored.
+   */
   saveClick(click: ClickInput): Promise<void>
   /** Records the hashed email and/or phone a visitor identified with. */
   saveIdentity(identity: IdentityInput): Promise<void>
@@ -188,14 +246,19 @@ export interface Store {
   /**
    * Stores the order and its outbound event together, or nothing. Idempotent on the order's
    * event_id (so on its order key, as common/event-id.ts reads it): a resend returns the first
-   * order's id and event_id with created=false and adds no event.
+   * order's id and event_id with created=false and adds no event. The order is attributed inside
+   * that transaction by the rules in ../attribution/, within `scope`.
    */
-  acceptOrder(order: OrderInput, window: AttributionWindow, build: BuildEvent, testEventCode: string | undefined): Promise<AcceptedOrder>
+  acceptOrder(order: OrderInput, scope: AttributionScope, build: BuildEvent, testEventCode: string | undefined): Promise<AcceptedOrder>
   /** Leases up to `limit` due events until `leaseUntil`; a crash leaves them to be claimed again after it. */
   claimDueEvents(now: number, limit: number, leaseUntil: number): Promise<OutboxEvent[]>
   recordOutcomes(outcomes: DeliveryOutcome[], now: number): Promise<void>
   /** When the next waiting event falls due, if any. */
   nextDueAt(): Promise<number | undefined>
+  /** Makes every waiting event due at `now` (the Events API answers again). Returns how many moved. */
+  makeWaitingDue(now: number): Promise<number>
+  /** Ends as `expired`, with `message`, every waiting event accepted before `cutoff`. Returns how many. */
+  expireWaiting(cutoff: number, message: string): Promise<number>
   queueStats(): Promise<QueueStats>
   /** What was stored since `since`, for /admin/status. */
   activity(since: number): Promise<Activity>
@@ -210,11 +273,20 @@ export interface Store {
   getEvent(id: number): Promise<EventRecord | undefined>
   /**
    * Replay: puts the chosen events (never ones pending or in flight) back in the queue, due now,
-   * with the same payload and event_id; their receipts stay. Returns the row ids requeued.
+   * with the same payload and event_id; their receipts stay. One transaction: checks TikTok's
+   * dedup window, logs who asked, requeues, and counts what the filter still matches.
    */
-  replayEvents(filter: EventFilter, now: number): Promise<number[]>
-  /** Retention: deletes click records and pixel receipts captured before `cutoff`. */
-  purgeBefore(cutoff: number): Promise<DeletedCounts>
+  replayEvents(filter: ReplayFilter, request: ReplayRequest): Promise<ReplayOutcome>
+  /** The replays that put this event back in the queue, oldest first. */
+  replaysOf(eventRow: number): Promise<ReplayRecord[]>
+  /**
+   * Retention, in small steps: deletes click records, identities (not seen since) and pixel
+   * receipts older than `cutoff`, and scrubs the orders received before it of personal data (visitor
+   * ID, email and phone hashes, click) with their events' payloads (through `scrub`), so they keep
+   * only amounts, ids, status and receipts. An order whose event still waits to be sent is left for
+   * a later purge: delivery needs its match keys. Stops early, with what it did, if the store closes.
+   */
+  purgeBefore(cutoff: number, options: PurgeOptions): Promise<PurgeReport>
   /**
    * A deletion request: removes the visitors directly linked to the subject (the visitor ID, the
    * visitors that gave its email or phone), their clicks, identities and pixel receipts, and the

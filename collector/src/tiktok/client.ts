@@ -2,15 +2,22 @@
  * One HTTP call to the Events API and what its answer means. The body's `code` decides:
  * TikTok answers HTTP 200 with a non-zero code when it rejects events.
  */
-import type { TrackRequest, TrackResponse } from './types.js'
+import type { TrackResponse } from './types.js'
 import { TIKTOK_CODE } from './types.js'
 
 /**
- * `setup`: TikTok refused the token or the pixel (HTTP 401/403, codes 40001 and 40105). The
- * operator can fix that in a minute, so the events wait like retries while delivery reports
- * `auth_failing`.
+ * What an answer means for the events in the request:
+ * - `delivered`: TikTok took them (`code: 0`).
+ * - `retry`: TikTok is unreachable, overloaded or failing (timeouts, resets, HTTP 429 and 5xx, code
+ *   40100), or answered with a code nobody has classified: the events wait and are tried again
+ *   until their maximum age.
+ * - `setup`: TikTok refused the token or the pixel (HTTP 401/403, codes 40001, 40105, 40007). The
+ *   operator can fix that in a minute, so the events wait like retries while delivery reports
+ *   `auth_failing`.
+ * - `invalid`: TikTok refused the payload (code 40002, HTTP 400 or 413). A batch is split until the
+ *   bad events stand alone; only those fail.
  */
-export type Verdict = 'delivered' | 'retry' | 'setup' | 'permanent'
+export type Verdict = 'delivered' | 'retry' | 'setup' | 'invalid'
 
 export interface SendResult {
   verdict: Verdict
@@ -24,7 +31,8 @@ export interface SendResult {
 }
 
 export interface EventsApi {
-  send(body: TrackRequest): Promise<SendResult>
+  /** `body`: the request as JSON text (payload.ts trackRequestBody). */
+  send(body: string): Promise<SendResult>
 }
 
 export interface EventsApiOptions {
@@ -48,7 +56,7 @@ export function createEventsApi(options: EventsApiOptions): EventsApi {
         response = await doFetch(options.url(), {
           method: 'POST',
           headers: { 'Access-Token': options.accessToken, 'Content-Type': 'application/json' },
-          body: JSON.stringify(body),
+          body,
           signal: AbortSignal.timeout(options.timeoutMs),
         })
         text = await response.text()
@@ -73,22 +81,33 @@ export function createEventsApi(options: EventsApiOptions): EventsApi {
 }
 
 /**
+ * Codes that say the token or the pixel is wrong, which only the operator can fix: no permission
+ * for the pixel (40001: token and pixel do not belong together, or an unknown pixel code), the
+ * token missing, incorrect or revoked (40105), and the object the request names does not exist
+ * (40007: the pixel was not found).
+ */
+const SETUP_CODES: ReadonlySet<number> = new Set([TIKTOK_CODE.NO_PERMISSION, TIKTOK_CODE.INVALID_TOKEN, TIKTOK_CODE.NOT_FOUND])
+
+/**
  * What an answer means, from its HTTP status and TikTok's code in the body (undefined when
  * there was no answer, or no readable code). TikTok answers HTTP 200 with a non-zero code when it
- * rejects events, so on a 2xx the code decides.
+ * rejects events, so on a 2xx the code decides. A code nobody has classified is retried: an event
+ * never fails on a code whose meaning is unknown.
  */
 export function verdictOf(httpStatus: number | undefined, code: number | undefined): Verdict {
   // No answer at all: a timeout or a reset.
   if (httpStatus === undefined) return 'retry'
   if (httpStatus === 429 || httpStatus >= 500) return 'retry'
   if (httpStatus === 401 || httpStatus === 403) return 'setup'
-  // A 400 is about this payload; other 4xx (404, ...) are about the setup, which the operator can fix, so keep the events.
-  if (httpStatus < 200 || httpStatus >= 300) return httpStatus === 400 || httpStatus === 413 ? 'permanent' : 'retry'
+  // A 400 or 413 is about this payload; other 4xx (404, ...) are about the setup, which the operator can fix, so keep the events.
+  if (httpStatus === 400 || httpStatus === 413) return 'invalid'
+  if (httpStatus < 200 || httpStatus >= 300) return 'retry'
   if (code === undefined) return 'retry'
   if (code === TIKTOK_CODE.OK) return 'delivered'
   if (code === TIKTOK_CODE.TOO_MANY_REQUESTS) return 'retry'
-  if (code === TIKTOK_CODE.NO_PERMISSION || code === TIKTOK_CODE.INVALID_TOKEN) return 'setup'
-  return 'permanent'
+  if (code === TIKTOK_CODE.INVALID_PARAMETER) return 'invalid'
+  if (SETUP_CODES.has(code)) return 'setup'
+  return 'retry'
 }
 
 function parseRetryAfter(value: string | null): number | undefined {

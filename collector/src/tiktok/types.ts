@@ -71,6 +71,8 @@ export const TIKTOK_CODE = {
   NO_PERMISSION: 40001,
   INVALID_PARAMETER: 40002,
   TOO_MANY_REQUESTS: 40100,
-  /** The access token is wrong or revoked. */
+  /** The access token is missing, wrong or revoked. */
   INVALID_TOKEN: 40105,
+  /** The object the request names does not exist: for the Events API, the pixel. */
+  NOT_FOUND: 40007,
 } as const

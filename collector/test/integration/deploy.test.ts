@@ -130,6 +130,14 @@ describe('behind a trusted reverse proxy', () => {
     assert.deepEqual(Object.keys(s.refusals.last_hour).sort(), ['bot', 'malformed', 'origin', 'rate_limit', 'too_large'])
   })
 
+  test('a path parameter that is not valid percent-encoding is a 400, not a 500 (found by the fuzz run)', async () => {
+    for (const path of ['/admin/orders/%E0%A4%A', '/admin/events/%E0%A4%A', '/admin/events/%E0%A4%A/replay']) {
+      const r = await fetch(collector.url + path, { method: path.endsWith('replay') ? 'POST' : 'GET', headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })
+      assert.equal(r.status, 400, path)
+      assert.deepEqual(await r.json(), { error: { code: 'bad_request', message: 'the URL is not valid percent-encoding' } })
+    }
+  })
+
   test('a dry run (ClickRelay-Dry-Run: 1) passes every check and sets the cookie, but stores nothing', async () => {
     const before = (await status(collector)).clicks.last_hour
     const r = await postAs(collector.url, click('dry_run_visitor_001'), { Origin: 'https://shop.example', 'X-Forwarded-Host': 'shop.example', 'X-Forwarded-Proto': 'https', 'ClickRelay-Dry-Run': '1' })

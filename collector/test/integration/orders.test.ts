@@ -145,6 +145,7 @@ describe('POST /orders', () => {
     }
   })
 
+  // Only what the event cannot do without is refused; a bad optional field is a warning (robust.test.ts).
   test('bad orders get a 400 naming the field, and nothing already stored is lost', async () => {
     assert.equal((await postSignedOrder(collector.url, order({ order_id: 'keep-me' }))).status, 201)
     const cases: Array<[Record<string, unknown>, RegExp]> = [
@@ -152,12 +153,7 @@ describe('POST /orders', () => {
       [{ value: -1 }, /^value:/],
       [{ currency: 'DOLLARS' }, /^currency:/],
       [{ currency: 'XYZ' }, /^currency:/],
-      [{ contents: [{ content_id: 1, quantity: 0, price: 1 }] }, /^contents\[0\]\.quantity:/],
-      [{ contents: 'jacket' }, /^contents:/],
-      [{ ip: 'not-an-ip' }, /^ip:/],
       [{ url: 'javascript:alert(1)' }, /^url:/],
-      [{ event_time: Date.now() }, /^event_time: .*seconds/],
-      [{ visitor_id: 'short' }, /^visitor_id:/],
     ]
     for (const [overrides, message] of cases) {
       const r = await postSignedOrder(collector.url, order({ order_id: 'bad', ...overrides }))

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import Database from 'better-sqlite3'
 import { DAY_MS } from '../../src/clock.js'
+import { scrubEvent } from '../../src/retention.js'
 import { eventually, manualClock, postClick, postSignedOrder, startTestCollector, startTestSandbox, type TestCollector, type TestSandbox } from '../harness.js'
 
 const ADMIN_TOKEN = 'admin-token-for-tests-0123456789'
@@ -39,7 +40,8 @@ describe('privacy', () => {
     clock.advance(20 * DAY_MS)
     await postClick(collector.url, { v: 'retention_new_0001', u: 'https://shop.example/?ttclid=E.C.P.new' })
     clock.advance(11 * DAY_MS)
-    assert.deepEqual(await collector.store.purgeBefore(clock.now() - 30 * DAY_MS), { clicks: 1, pixel_receipts: 0 })
+    const report = await collector.store.purgeBefore(clock.now() - 30 * DAY_MS, { now: clock.now(), scrub: scrubEvent })
+    assert.deepEqual(report.deleted, { clicks: 1, identities: 0, pixel_receipts: 0 })
     assert.equal(count('clicks', `visitor_id = 'retention_old_0001'`), 0)
     assert.equal(count('clicks', `visitor_id = 'retention_new_0001'`), 1)
   })

@@ -6,6 +6,7 @@ import express, {} from 'express';
 import { demoRouter } from './demo/router.js';
 import { adminRouter } from './routes/admin.js';
 import { errorHandler, notFound } from './errors.js';
+import { rememberTrust } from './origin.js';
 import { collectRouter } from './routes/collect.js';
 import { healthRouter } from './routes/health.js';
 import { ordersRouter } from './routes/orders.js';
@@ -14,9 +15,11 @@ export function createApp(options) {
     const app = express();
     app.disable('x-powered-by');
     app.set('trust proxy', options.config.trustProxy);
+    app.set('trust proxy fn', rememberTrust(app.get('trust proxy fn')));
     app.set('etag', 'strong');
-    app.use(scriptRouter());
+    // First: /collect takes the most requests by far, and every router before it is a detour.
     app.use(collectRouter(options));
+    app.use(scriptRouter());
     app.use(ordersRouter(options));
     app.use(healthRouter(options));
     app.use(adminRouter(options));
@@ -36,6 +39,6 @@ export function createApp(options) {
         }
     }
     app.use(notFound);
-    app.use(errorHandler(options.log));
+    app.use(errorHandler(options.log, options.monitor));
     return app;
 }

@@ -51,6 +51,7 @@ const schema = z.object({
         .refine((list) => list.every((o) => URL.canParse(o) && new URL(o).origin === o), 'a comma-separated list of origins like https://shop.example (scheme, host, optional port; no path)')
         .optional()),
     CLICKRELAY_CLICK_WINDOW_DAYS: integer(1, 90, 'a number of days').default(28),
+    CLICKRELAY_SHARED_LINK_BROWSERS: integer(1, 1000, 'how many browsers may land with one ttclid before it counts as a shared link: a number of browsers').default(20),
     CLICKRELAY_RETENTION_DAYS: integer(1, 3650, 'a number of days').default(90),
     CLICKRELAY_RATE_LIMIT: integer(1, 1_000_000, 'a number of requests per minute').default(600),
     CLICKRELAY_BATCH_SIZE: integer(1, 1000, 'a number of events').default(1000),
@@ -130,6 +131,7 @@ export function loadConfig(env) {
         trustProxy: parseTrustProxy(e.CLICKRELAY_TRUST_PROXY),
         allowedOrigins: e.CLICKRELAY_ALLOWED_ORIGINS ?? [],
         clickWindowDays: e.CLICKRELAY_CLICK_WINDOW_DAYS,
+        sharedLinkBrowsers: e.CLICKRELAY_SHARED_LINK_BROWSERS,
         retentionDays: e.CLICKRELAY_RETENTION_DAYS,
         rateLimitPerMinute: e.CLICKRELAY_RATE_LIMIT,
         delivery: {

@@ -13,6 +13,20 @@ catch (err) {
     process.exit(1);
 }
 const log = createLogger(config.logLevel);
+// The last line of defence. Every path of the collector handles its own failures (a failed
+// write answers 503 or 500, a failed delivery run retries), so a rejection nobody handled is a
+// bug: it is logged at error, and the process keeps running. Clicks and orders are accepted by
+// request handlers that do not depend on whatever failed, every accepted order is already in the
+// outbox, and the next order wakes the delivery loop; ending the process would refuse them all
+// until something restarts it. A synchronous exception that escaped is different: the state of
+// the process is unknown, so it is logged at fatal and the process ends (the service restarts it).
+process.on('unhandledRejection', (reason) => {
+    log.error({ err: reason }, 'a promise failed and nothing handled it (a bug in ClickRelay: please report it with this line); the collector keeps running');
+});
+process.on('uncaughtException', (err) => {
+    log.fatal({ err }, 'uncaught exception; the collector stops');
+    process.exit(1);
+});
 const collector = await startCollector(config, { log }).catch((err) => {
     log.fatal({ err }, 'collector failed to start');
     process.exit(1);
@@ -40,7 +54,13 @@ async function shutdown(signal) {
         return;
     stopping = true;
     log.info({ signal }, 'shutting down: finishing deliveries in flight');
-    await collector.stop();
+    try {
+        await collector.stop();
+    }
+    catch (err) {
+        log.error({ err }, 'shutdown failed; whatever was in flight is sent again at the next start');
+        process.exit(1);
+    }
     log.info('stopped');
     process.exit(0);
 }

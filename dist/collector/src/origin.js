@@ -36,6 +36,26 @@ function proxySays(req) {
         header = 'Forwarded';
     return { proto: xProto ?? forwarded.proto, host: xHost ?? forwarded.host, header };
 }
+/**
+ * The same answers, remembered: proxy-addr parses the address on every call, and req.ip asks
+ * about the same reverse proxy on every request. The answer depends only on the address and
+ * the hop, so it is kept (for up to 1,000 of them, then the memory starts over: addresses
+ * further out come from X-Forwarded-For, which a client writes).
+ */
+export function rememberTrust(trust) {
+    const known = new Map();
+    return (address, hop) => {
+        const key = `${hop} ${address}`;
+        let trusted = known.get(key);
+        if (trusted === undefined) {
+            trusted = trust(address, hop);
+            if (known.size >= 1000)
+                known.clear();
+            known.set(key, trusted);
+        }
+        return trusted;
+    };
+}
 /** True when the request came straight from an address CLICKRELAY_TRUST_PROXY trusts. */
 export function fromTrustedProxy(req) {
     const trust = req.app.get('trust proxy fn');

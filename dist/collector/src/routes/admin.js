@@ -4,20 +4,22 @@
  * token the admin API is off.
  *
  *   GET  /admin/status              is it doing its job: clicks, refusals, orders, queue, delivery, setup problems
- *   GET  /admin/orders/:id          an order's attribution (which click, through which link) and delivery
+ *   GET  /admin/orders/:id          an order's attribution (which click, through which link, by which rule) and delivery
  *   GET  /admin/events?status=&from=&to=&limit=   server events, newest last
  *   GET  /admin/events/:id          one event: the exact payload sent and every attempt (receipts)
- *   POST /admin/events/:id/replay   send one event again, same event_id
- *   POST /admin/replays             {status?, from, to}: send again every event so ended in a time range
+ *   POST /admin/events/:id/replay   {force?, note?}: send one event again, same event_id
+ *   POST /admin/replays             {status?, from, to, limit?, after_id?, force?, note?}: send again the events so ended in a time range
  *   POST /admin/deletions           {email?, phone?, visitor_id?}: delete everything linked to them
  */
 import express, { Router } from 'express';
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { VISITOR_ID_PATTERN } from '../../../common/wire.js';
 import { HttpError, parseOr400 } from '../errors.js';
 import { hashEmail, hashPhone } from '../hashing.js';
 import { ageSeconds, DAY_MS, HOUR_MS } from '../clock.js';
+import { RULES } from '../attribution/rules.js';
+import { clientIp } from '../origin.js';
 const ENDED = ['delivered', 'failed', 'expired'];
 const STATUSES = ['pending', 'sending', ...ENDED];
 const rowId = z.coerce.number({ error: 'must be an event id' }).int().positive();
@@ -35,10 +37,28 @@ const eventQuerySchema = z.object({
     to: time.optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
+/** TikTok drops a copy of an event_id only within 48 hours of first receiving it. */
+const DEDUP_WINDOW_MS = 48 * HOUR_MS;
+/**
+ * Replays stop an hour before that window closes: a copy still waits its turn in the queue
+ * (behind a bulk replay, a backlog) before it reaches TikTok, and the two clocks differ.
+ */
+const REPLAY_WINDOW_MS = DEDUP_WINDOW_MS - HOUR_MS;
+/** The caller names itself for the replay log: one admin token is shared, so the collector cannot tell people apart. */
+const ACTOR_HEADER = 'ClickRelay-Actor';
+const MAX_REPLAY_LIMIT = 10_000;
+const replayOptions = {
+    force: z.boolean().default(false),
+    note: z.string().max(500).optional(),
+};
+const singleReplaySchema = z.object(replayOptions);
 const replaySchema = z.object({
     status: z.array(z.enum(ENDED)).min(1).default(['failed']),
     from: time,
     to: time,
+    limit: z.number().int().min(1).max(MAX_REPLAY_LIMIT).default(1000),
+    after_id: z.number().int().nonnegative().optional(),
+    ...replayOptions,
 });
 const iso = (ms) => (ms === undefined ? null : new Date(ms).toISOString());
 function eventJson(e) {
@@ -72,6 +92,29 @@ const deletionSchema = z
 export function adminRouter(ctx) {
     const router = Router();
     const token = ctx.config.adminToken;
+    // Tells a rotated token from the one before it in the replay log; never the token itself.
+    const tokenFingerprint = token ? createHash('sha256').update(token).digest('hex').slice(0, 16) : '';
+    /** Who asked, for the replay log; the replay is refused once TikTok would count the copy again, unless forced. */
+    function replayRequest(req, options, scope) {
+        const now = ctx.clock.now();
+        return {
+            requestedAt: now,
+            actor: req.get(ACTOR_HEADER)?.trim().slice(0, 200) || undefined,
+            ip: clientIp(req),
+            tokenFingerprint,
+            note: options.note,
+            forced: options.force,
+            scope: JSON.stringify(scope),
+            firstDeliveredNotBefore: options.force ? undefined : now - REPLAY_WINDOW_MS,
+        };
+    }
+    function logReplay(outcome, request) {
+        const fields = { count: outcome.replayed.length, first_row: outcome.replayed[0], remaining: outcome.remaining, actor: request.actor, ip: request.ip, scope: request.scope };
+        if (request.forced)
+            ctx.log.warn({ ...fields, forced: true }, "events replayed with force: those TikTok first received over 48 hours ago will count again");
+        else
+            ctx.log.info(fields, 'events replayed');
+    }
     const authenticate = (req, _res, next) => {
         if (!token)
             throw new HttpError(403, 'admin_disabled', 'the admin API is off; set CLICKRELAY_ADMIN_TOKEN to use it');
@@ -124,9 +167,11 @@ export function adminRouter(ctx) {
                     in_app: click.inApp,
                     utm: click.utm,
                     linked_by: order.linkedBy,
+                    rule: order.rule ?? null,
+                    why: order.rule ? RULES[order.rule] : UNRECORDED_RULE,
                     summary: describeAttribution(click, order.linkedBy),
                 }
-                : { summary: 'no ttclid: no click from a TikTok ad is linked to this buyer' },
+                : { rule: null, summary: 'no ttclid: no click from a TikTok ad is linked to this buyer' },
             pixel: pixelPairing(order),
             event: order.event && {
                 name: order.event.name,
@@ -144,9 +189,11 @@ export function adminRouter(ctx) {
         res.json({ events: events.map(eventJson) });
     });
     router.get('/admin/events/:id', async (req, res) => {
-        const event = await ctx.store.getEvent(parseOr400(rowId, req.params.id));
+        const id = parseOr400(rowId, req.params.id);
+        const event = await ctx.store.getEvent(id);
         if (!event)
             throw new HttpError(404, 'not_found', `no event ${req.params.id}`);
+        const replays = await ctx.store.replaysOf(id);
         res.json({
             ...eventJson(event),
             payload: event.payload,
@@ -159,27 +206,57 @@ export function adminRouter(ctx) {
                 message: r.message,
                 request_id: r.requestId ?? null,
             })),
+            replays: replays.map((r) => ({
+                requested_at: iso(r.requestedAt),
+                actor: r.actor ?? null,
+                ip: r.ip ?? null,
+                token_fingerprint: r.tokenFingerprint,
+                forced: r.forced,
+                note: r.note ?? null,
+                previous_status: r.previousStatus,
+            })),
         });
     });
     router.post('/admin/events/:id/replay', async (req, res) => {
         const id = parseOr400(rowId, req.params.id);
+        const body = parseOr400(singleReplaySchema, req.body ?? {});
         const event = await ctx.store.getEvent(id);
         if (!event)
             throw new HttpError(404, 'not_found', `no event ${id}`);
-        const replayed = await ctx.store.replayEvents({ ids: [id] }, ctx.clock.now());
-        if (!replayed.length)
+        const request = replayRequest(req, body, { ids: [id] });
+        const outcome = await ctx.store.replayEvents({ ids: [id] }, request);
+        const [old] = outcome.tooOld;
+        if (old) {
+            throw new HttpError(409, 'outside_dedup_window', `event ${id} (${old.eventId}) was first accepted by TikTok ${age(request.requestedAt - old.firstDeliveredAt)} ago, at ${iso(old.firstDeliveredAt)}. ${WHY_REFUSED} a copy sent now would count the purchase twice. Nothing was replayed; to send it anyway, add "force": true`);
+        }
+        if (!outcome.replayed.length)
             throw new HttpError(409, 'in_queue', `event ${id} is ${event.status}: it is already in the queue`);
         ctx.onEnqueued();
-        ctx.log.info({ event_row: id, event_id: event.eventId }, 'event replayed');
-        res.json({ replayed });
+        logReplay(outcome, request);
+        res.json({ replayed: outcome.replayed, forced: body.force });
     });
     router.post('/admin/replays', async (req, res) => {
         const body = parseOr400(replaySchema, req.body);
-        const replayed = await ctx.store.replayEvents({ statuses: body.status, from: body.from, to: body.to }, ctx.clock.now());
-        if (replayed.length)
+        const scope = { status: body.status, from: iso(body.from), to: iso(body.to), limit: body.limit, after_id: body.after_id ?? null };
+        const request = replayRequest(req, body, scope);
+        const outcome = await ctx.store.replayEvents({ statuses: body.status, from: body.from, to: body.to, limit: body.limit, afterId: body.after_id }, request);
+        if (outcome.tooOld.length) {
+            const [oldest] = [...outcome.tooOld].sort((a, b) => a.firstDeliveredAt - b.firstDeliveredAt);
+            const rows = outcome.tooOld.slice(0, 10).map((e) => e.id).join(', ') + (outcome.tooOld.length > 10 ? ', …' : '');
+            throw new HttpError(409, 'outside_dedup_window', `${outcome.tooOld.length} of the ${Math.min(body.limit, outcome.remaining)} events chosen (rows ${rows}) were first accepted by TikTok more than ${REPLAY_WINDOW_MS / HOUR_MS} hours ago, the oldest ${age(request.requestedAt - oldest.firstDeliveredAt)} ago. ${WHY_REFUSED} copies sent now would count those purchases twice. Nothing was replayed: narrow status, from and to, or add "force": true`);
+        }
+        if (outcome.replayed.length) {
             ctx.onEnqueued();
-        ctx.log.info({ count: replayed.length, statuses: body.status }, 'events replayed');
-        res.json({ replayed, count: replayed.length });
+            logReplay(outcome, request);
+        }
+        res.json({
+            replayed: outcome.replayed,
+            count: outcome.replayed.length,
+            remaining: outcome.remaining,
+            // Pass it back as after_id for the next page: replayed events may end delivered again, and match again.
+            next_after_id: outcome.remaining ? (outcome.replayed.at(-1) ?? null) : null,
+            forced: body.force,
+        });
     });
     router.post('/admin/deletions', async (req, res) => {
         const body = parseOr400(deletionSchema, req.body);
@@ -195,6 +272,14 @@ export function adminRouter(ctx) {
     });
     return router;
 }
+const WHY_REFUSED = `TikTok drops a copy of an event_id only within ${DEDUP_WINDOW_MS / HOUR_MS} hours of first receiving it, and ClickRelay stops replays ${(DEDUP_WINDOW_MS - REPLAY_WINDOW_MS) / HOUR_MS} hour before that, so the copy has time to reach TikTok:`;
+/** "5 hours", "3 days" */
+function age(ms) {
+    const hours = Math.floor(ms / HOUR_MS);
+    return hours < 72 ? `${hours} hour${hours === 1 ? '' : 's'}` : `${Math.floor(ms / DAY_MS)} days`;
+}
+/** For orders accepted before the rule was recorded with them (migration 006). */
+const UNRECORDED_RULE = 'Accepted before the collector recorded the rule that applied; linked_by names the first link from the buyer.';
 const LINKS = { visitor_id: 'the same browser', email: 'email', phone: 'phone', ttclid: 'the same ad click opened in another browser' };
 /** "ttclid captured 2026-06-14 on /products/trail-jacket in TikTok's in-app browser, linked by email" */
 function describeAttribution(click, linkedBy) {

@@ -31,7 +31,7 @@ const faultSchema = z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('http'), status: z.number().int().min(400).max(599), times: z.number().int().optional() }),
     z.object({ kind: z.literal('rate_limit'), retryAfterS: z.number().min(0), times: z.number().int().optional() }),
     z.object({ kind: z.literal('code'), code: z.number().int(), message: z.string().optional(), times: z.number().int().optional() }),
-    z.object({ kind: z.literal('invalid_event'), eventIds: z.array(z.string()).min(1) }),
+    z.object({ kind: z.literal('invalid_event'), eventIds: z.array(z.string()).min(1), status: z.union([z.literal(400), z.literal(413)]).optional() }),
     z.object({ kind: z.literal('timeout'), times: z.number().int().optional() }),
     z.object({ kind: z.literal('reset'), times: z.number().int().optional() }),
     z.object({ kind: z.literal('latency'), ms: z.number().int().min(0).max(600_000), times: z.number().int().optional() }),
@@ -128,7 +128,15 @@ export function createSandbox(options) {
             faults = faults.filter((f) => f !== entry);
         return entry.fault;
     };
-    const invalidEventIds = () => new Set(faults.flatMap((f) => (f.fault.kind === 'invalid_event' ? f.fault.eventIds : [])));
+    /** The invalid_event rules in force, by the event_id they refuse. */
+    const invalidEventRules = () => {
+        const rules = new Map();
+        for (const { fault } of faults)
+            if (fault.kind === 'invalid_event')
+                for (const eventId of fault.eventIds)
+                    rules.set(eventId, fault);
+        return rules;
+    };
     const requestId = () => randomBytes(16).toString('hex');
     const answer = (res, body) => res.status(200).json(body);
     const router = Router();
@@ -180,11 +188,18 @@ export function createSandbox(options) {
             if (!Array.isArray(body.data) || body.data.length < 1 || body.data.length > 1000)
                 throw invalid('data: must hold 1 to 1000 events');
             body.data.forEach((e, i) => validateServerEvent(e, `data[${i}]`));
-            const rejected = invalidEventIds();
-            body.data.forEach((e, i) => {
-                if (rejected.has(e.event_id))
-                    throw invalid(`data[${i}].event_id: "${String(e.event_id)}" rejected (sandbox fault)`);
-            });
+            const rules = invalidEventRules();
+            for (const [i, e] of body.data.entries()) {
+                const rule = rules.get(e.event_id);
+                if (!rule)
+                    continue;
+                if (rule.status) {
+                    log(rule.status, undefined);
+                    res.status(rule.status).type('text/plain').send(`sandbox fault: HTTP ${rule.status} for data[${i}]`);
+                    return;
+                }
+                throw invalid(`data[${i}].event_id: "${String(e.event_id)}" rejected (sandbox fault)`);
+            }
             const now = clock.now();
             for (const e of body.data) {
                 received.push({

@@ -6,7 +6,10 @@
 import Database from 'better-sqlite3';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { attributeNow } from '../attribution/attribute.js';
 import { SQL_DIR } from '../paths.js';
+import { startCheckpointer } from './checkpointer.js';
+import { groupCommit } from './group-commit.js';
 export function migrate(db, dir = SQL_DIR) {
     const files = readdirSync(dir)
         .filter((f) => /^\d{3}_[\w-]+\.sql$/.test(f))
@@ -25,8 +28,36 @@ export function migrate(db, dir = SQL_DIR) {
     }
     return version;
 }
-/** A buyer linked to more visitors than this is a shared device or a data problem; stop walking. */
-const MAX_CLUSTER = 50;
+/** The text of every statement a store prepared, with its connection: what explainStatements reads. */
+const preparedStatements = new WeakMap();
+/** Notes the SQL of every statement prepared through `db.prepare` from now on, wherever in the adapter it is prepared. */
+function recordStatements(db) {
+    const sources = new Set();
+    const prepare = db.prepare.bind(db);
+    db.prepare = ((source) => {
+        const statement = prepare(source);
+        sources.add(statement.source);
+        return statement;
+    });
+    return sources;
+}
+/**
+ * EXPLAIN QUERY PLAN of every statement `store` prepared, on its own connection (so its temp
+ * tables are there), with every @param bound to NULL: the plan does not depend on the values.
+ * For collector/test/unit/query-plans.test.ts: an index for every lookup the code does.
+ */
+export function explainStatements(store) {
+    const prepared = preparedStatements.get(store);
+    if (!prepared)
+        throw new Error('not a SQLite store');
+    return [...prepared.sources].map((sql) => {
+        const params = Object.fromEntries([...sql.matchAll(/@(\w+)/g)].map((m) => [m[1], null]));
+        const rows = Database.prototype.prepare.call(prepared.db, `EXPLAIN QUERY PLAN ${sql}`).all(params);
+        return { sql, plan: rows.map((row) => row.detail) };
+    });
+}
+/** Rows per retention step: a step must hold the database for well under 10 ms (bench/growth.ts measures it). */
+const PURGE_CHUNK_ROWS = 100;
 const opt = (v) => (v === null ? undefined : v);
 function toClick(row) {
     const utm = {};
@@ -49,15 +80,62 @@ function toClick(row) {
         capturedAt: row.captured_at,
     };
 }
+/**
+ * The attribution repository (../attribution/types.ts) over SQLite: one prepared statement per
+ * read, each through an index and bounded. Prepared on the store's connection, so the reads run
+ * inside the order's transaction.
+ */
+export function sqliteAttributionRepository(db) {
+    const identitiesOf = db.prepare(`
+    SELECT kind, sha256 FROM identities WHERE visitor_id = @visitorId LIMIT @limit`);
+    const visitorsWithIdentity = db.prepare(`
+    SELECT visitor_id FROM identities WHERE kind = @kind AND sha256 = @hash LIMIT @limit`);
+    const latestWith = {
+        ttclid: db.prepare(`
+      SELECT * FROM clicks
+      WHERE visitor_id IN (SELECT value FROM json_each(@visitors)) AND ttclid IS NOT NULL AND captured_at BETWEEN @from AND @to
+      ORDER BY captured_at DESC, id DESC LIMIT 1`),
+        ttp: db.prepare(`
+      SELECT * FROM clicks
+      WHERE visitor_id IN (SELECT value FROM json_each(@visitors)) AND ttp IS NOT NULL AND captured_at BETWEEN @from AND @to
+      ORDER BY captured_at DESC, id DESC LIMIT 1`),
+    };
+    // DISTINCT with a LIMIT stops at the limit: a link in 100,000 browsers reads about limit rows.
+    const browsersWithTtclid = db.prepare(`
+    SELECT COUNT(*) AS browsers FROM (SELECT DISTINCT visitor_id FROM clicks WHERE ttclid = @ttclid AND captured_at BETWEEN @from AND @to LIMIT @limit)`);
+    const firstCapture = db.prepare(`
+    SELECT * FROM clicks WHERE ttclid = @ttclid AND captured_at BETWEEN @from AND @to ORDER BY captured_at, id LIMIT 1`);
+    // `+ttclid` keeps SQLite on clicks_by_visitor: the cluster's few records, never every record of a viral ttclid.
+    const firstCaptureAmong = db.prepare(`
+    SELECT * FROM clicks
+    WHERE visitor_id IN (SELECT value FROM json_each(@visitors)) AND +ttclid = @ttclid AND captured_at BETWEEN @from AND @to
+    ORDER BY captured_at, id LIMIT 1`);
+    const lastSeen = db.prepare(`
+    SELECT * FROM clicks WHERE visitor_id = @visitorId AND captured_at <= @to ORDER BY captured_at DESC, id DESC LIMIT 1`);
+    const click = (row) => row && toClick(row);
+    return {
+        identitiesOf: (visitorId, limit) => identitiesOf.all({ visitorId, limit }).map((row) => ({ kind: row.kind, hash: row.sha256 })),
+        visitorsWithIdentity: ({ kind, hash }, limit) => visitorsWithIdentity.all({ kind, hash, limit }).map((row) => row.visitor_id),
+        latestClickWith: (field, visitors, { from, to }) => click(latestWith[field].get({ visitors: JSON.stringify(visitors), from, to })),
+        browsersWithTtclid: (ttclid, { from, to }, limit) => browsersWithTtclid.get({ ttclid, from, to, limit })?.browsers ?? 0,
+        firstCaptureOf: (ttclid, { from, to }, visitors) => click(visitors ? firstCaptureAmong.get({ ttclid, visitors: JSON.stringify(visitors), from, to }) : firstCapture.get({ ttclid, from, to })),
+        lastSeen: (visitorId, to) => click(lastSeen.get({ visitorId, to })),
+    };
+}
 export function openSqliteStore(path) {
     if (path !== ':memory:')
         mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path);
+    return sqliteStore(new Database(path));
+}
+/** The store on a connection the caller opened: a test keeps it to fill the disk (max_page_count) or tune busy_timeout. */
+export function sqliteStore(db) {
+    const statementSources = recordStatements(db);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     migrate(db);
+    const checkpointer = startCheckpointer(db);
     // One collector process owns a SQLite database: whatever a previous process had in flight
     // when it died is due again now, with the same event_id (TikTok deduplicates the copy).
     db.prepare(`UPDATE events SET status = 'pending', lease_until = NULL, next_attempt_at = MIN(next_attempt_at, @now) WHERE status = 'sending'`).run({ now: Date.now() });
@@ -72,60 +150,50 @@ export function openSqliteStore(path) {
     const insertReceipt = db.prepare(`
     INSERT INTO pixel_receipts (visitor_id, event_name, event_id, order_key, client_time, received_at)
     VALUES (@visitorId, @eventName, @eventId, @orderKey, @clientTime, @receivedAt)`);
-    const saveIdentityTx = db.transaction((identity) => {
+    const upsertIdentities = (identity) => {
         if (identity.emailHash)
             upsertIdentity.run({ visitorId: identity.visitorId, kind: 'email', hash: identity.emailHash, at: identity.seenAt });
         if (identity.phoneHash)
             upsertIdentity.run({ visitorId: identity.visitorId, kind: 'phone', hash: identity.phoneHash, at: identity.seenAt });
-    });
+    };
+    // /collect's writes: clicks, identities and pixel receipts, committed in groups (group-commit.ts).
+    const collected = groupCommit(db);
     // An order is known by its event_id: keys the contract treats as one ("#1001" and "1001") are one order.
     const findOrder = db.prepare(`SELECT order_id, event_id FROM orders WHERE event_id = @eventId`);
-    // Identity resolution: the buyer's cluster is walked through the evidence at order time, so
-    // it grows as evidence arrives. Visitors sharing an email or phone hash (identify(), earlier
-    // orders) or a ttclid (one ad click opened in two browsers) are one buyer.
-    const visitorsByIdentity = db.prepare(`SELECT visitor_id FROM identities WHERE kind = @kind AND sha256 = @hash`);
-    const identitiesOfVisitor = db.prepare(`SELECT kind, sha256 FROM identities WHERE visitor_id = @visitorId`);
-    const ttclidsOfVisitor = db.prepare(`
-    SELECT DISTINCT ttclid FROM clicks WHERE visitor_id = @visitorId AND ttclid IS NOT NULL AND captured_at BETWEEN @from AND @to`);
-    const visitorsByTtclid = db.prepare(`
-    SELECT DISTINCT visitor_id FROM clicks WHERE ttclid = @ttclid AND captured_at BETWEEN @from AND @to`);
-    // The cluster's most recent ttclid, attached at the moment it was first captured: later records
-    // (a _ttp that appeared, a reload, the same link opened in Safari) repeat it but are not the click.
-    const clusterClick = db.prepare(`
-    WITH cluster AS (SELECT value AS visitor_id FROM json_each(@visitors))
-    SELECT * FROM clicks
-    WHERE visitor_id IN cluster AND captured_at BETWEEN @from AND @to
-      AND ttclid = (SELECT ttclid FROM clicks
-                    WHERE visitor_id IN cluster AND ttclid IS NOT NULL AND captured_at BETWEEN @from AND @to
-                    ORDER BY captured_at DESC, id DESC LIMIT 1)
-    ORDER BY captured_at, id LIMIT 1`);
-    const clusterTtp = db.prepare(`
-    SELECT ttp FROM clicks
-    WHERE visitor_id IN (SELECT value FROM json_each(@visitors)) AND ttp IS NOT NULL AND captured_at BETWEEN @from AND @to
-    ORDER BY captured_at DESC, id DESC LIMIT 1`);
-    const latestClick = db.prepare(`
-    SELECT * FROM clicks WHERE visitor_id = @visitorId AND captured_at <= @to
-    ORDER BY captured_at DESC, id DESC LIMIT 1`);
+    // Attribution reads through its repository; the rules are in ../attribution/.
+    const attribution = sqliteAttributionRepository(db);
     const upsertOrderIdentity = (visitorId, kind, hash, at) => upsertIdentity.run({ visitorId, kind, hash, at });
     const insertOrder = db.prepare(`
-    INSERT INTO orders (order_id, event_id, visitor_id, email_sha256, phone_sha256, value, currency, event_time_s, click_id, linked_by, received_at)
-    VALUES (@orderId, @eventId, @visitorId, @emailHash, @phoneHash, @value, @currency, @eventTimeS, @clickId, @linkedBy, @receivedAt)`);
+    INSERT INTO orders (order_id, event_id, visitor_id, email_sha256, phone_sha256, value, currency, event_time_s, click_id, linked_by, attribution_rule, received_at)
+    VALUES (@orderId, @eventId, @visitorId, @emailHash, @phoneHash, @value, @currency, @eventTimeS, @clickId, @linkedBy, @rule, @receivedAt)`);
     const insertEvent = db.prepare(`
     INSERT INTO events (destination, event_name, event_id, order_id, payload, test_event_code, next_attempt_at, created_at)
     VALUES ('tiktok', @eventName, @eventId, @orderId, @payload, @testEventCode, @now, @now)`);
+    // Two statements, not one with OR: each reads its index in order and stops at the limit, where
+    // the OR form sorted every due row on each claim (a 20,000-event backlog, 20 times over).
     const selectDue = db.prepare(`
     SELECT id, destination, event_name, event_id, payload, test_event_code, attempts, created_at FROM events
-    WHERE (status = 'pending' AND next_attempt_at <= @now) OR (status = 'sending' AND lease_until <= @now)
+    WHERE status = 'pending' AND next_attempt_at <= @now
     ORDER BY next_attempt_at, id LIMIT @limit`);
-    const lease = db.prepare(`UPDATE events SET status = 'sending', lease_until = @leaseUntil, attempts = attempts + 1 WHERE id = @id`);
+    const selectLeaseExpired = db.prepare(`
+    SELECT id, destination, event_name, event_id, payload, test_event_code, attempts, created_at FROM events
+    WHERE status = 'sending' AND lease_until <= @now
+    ORDER BY lease_until, id LIMIT @limit`);
+    // Delivery writes a request's events together: one statement over their ids (a JSON array),
+    // not one per event, which was most of the cost of draining a backlog.
+    const lease = db.prepare(`UPDATE events SET status = 'sending', lease_until = @leaseUntil, attempts = attempts + 1 WHERE id IN (SELECT value FROM json_each(@ids))`);
     // An event deleted while its request was in flight (a deletion request) gets no receipt.
     const insertAttempt = db.prepare(`
     INSERT INTO attempts (event_row, started_at, duration_ms, batch_size, http_status, code, message, request_id)
-    SELECT @id, @startedAt, @durationMs, @batchSize, @httpStatus, @code, @message, @requestId
-    WHERE EXISTS (SELECT 1 FROM events WHERE id = @id)`);
-    const markDelivered = db.prepare(`UPDATE events SET status = 'delivered', delivered_at = @now, lease_until = NULL, last_error = NULL WHERE id = @id`);
-    const markRetry = db.prepare(`UPDATE events SET status = 'pending', next_attempt_at = @nextAttemptAt, lease_until = NULL, last_error = @message WHERE id = @id`);
-    const markEnded = db.prepare(`UPDATE events SET status = @status, lease_until = NULL, last_error = @message WHERE id = @id`);
+    SELECT id, @startedAt, @durationMs, @batchSize, @httpStatus, @code, @message, @requestId
+    FROM events WHERE id IN (SELECT value FROM json_each(@ids))`);
+    const markDelivered = db.prepare(`UPDATE events SET status = 'delivered', delivered_at = @now, lease_until = NULL, last_error = NULL WHERE id IN (SELECT value FROM json_each(@ids))`);
+    const markRetry = db.prepare(`UPDATE events SET status = 'pending', next_attempt_at = @nextAttemptAt, lease_until = NULL, last_error = @message WHERE id IN (SELECT value FROM json_each(@ids))`);
+    const markEnded = db.prepare(`UPDATE events SET status = @status, lease_until = NULL, last_error = @message WHERE id IN (SELECT value FROM json_each(@ids))`);
+    // The delivery circuit: when the Events API answers again, the whole backlog is due at once;
+    // while it fails, an event that cannot be tried again within its maximum age ends as expired.
+    const makeDue = db.prepare(`UPDATE events SET next_attempt_at = @now WHERE status = 'pending' AND next_attempt_at > @now`);
+    const expireWaitingStmt = db.prepare(`UPDATE events SET status = 'expired', last_error = @message WHERE status = 'pending' AND created_at < @cutoff`);
     const nextDue = db.prepare(`
     SELECT MIN(CASE status WHEN 'pending' THEN next_attempt_at ELSE lease_until END) AS at
     FROM events WHERE status IN ('pending', 'sending')`);
@@ -139,7 +207,7 @@ export function openSqliteStore(path) {
     const insertSetting = db.prepare(`INSERT INTO settings (key, value) VALUES (@key, @value) ON CONFLICT (key) DO NOTHING`);
     const readSetting = db.prepare(`SELECT value FROM settings WHERE key = @key`);
     const orderReport = db.prepare(`
-    SELECT o.order_id, o.event_id, o.event_time_s, o.linked_by, o.click_id, c.*,
+    SELECT o.order_id, o.event_id, o.event_time_s, o.linked_by, o.attribution_rule, o.click_id, c.*,
            e.event_name, e.status, e.attempts, e.last_error, e.delivered_at, e.test_event_code
     FROM orders o LEFT JOIN clicks c ON c.id = o.click_id LEFT JOIN events e ON e.order_id = o.order_id
     WHERE o.order_id = @orderId`);
@@ -163,10 +231,53 @@ export function openSqliteStore(path) {
         message: a.message ?? '',
         requestId: opt(a.request_id),
     });
-    const replayStmt = db.prepare(`
+    // Replay takes events not waiting or in flight, in row order, a page at a time. TikTok's dedup
+    // window runs from its first receipt of an event_id: the first attempt it answered with code 0
+    // (delivered_at is the latest delivery, moved by every replay).
+    const REPLAYABLE = `status NOT IN ('pending', 'sending') AND ${EVENT_FILTER} AND (@afterId IS NULL OR id > @afterId)`;
+    const replayCandidates = db.prepare(`
+    SELECT id, event_id, COALESCE(MIN(delivered_at, first_ok), first_ok, delivered_at) AS first_delivered_at
+    FROM (SELECT id, event_id, delivered_at,
+                 (SELECT MIN(started_at) FROM attempts WHERE event_row = events.id AND http_status = 200 AND code = 0) AS first_ok
+          FROM events WHERE ${REPLAYABLE} ORDER BY id LIMIT @limit)`);
+    const replayRemaining = db.prepare(`SELECT COUNT(*) AS n FROM events WHERE ${REPLAYABLE}`);
+    const insertReplayRequest = db.prepare(`
+    INSERT INTO replay_requests (requested_at, actor, ip, token_fingerprint, forced, note, scope)
+    VALUES (@requestedAt, @actor, @ip, @tokenFingerprint, @forced, @note, @scope)`);
+    const insertReplayedEvents = db.prepare(`
+    INSERT INTO replayed_events (request_id, event_row, previous_status)
+    SELECT @requestId, id, status FROM events WHERE id IN (SELECT value FROM json_each(@ids))`);
+    const requeue = db.prepare(`
     UPDATE events SET status = 'pending', next_attempt_at = @now, attempts = 0, lease_until = NULL, last_error = NULL
-    WHERE status NOT IN ('pending', 'sending') AND ${EVENT_FILTER}
-    RETURNING id`);
+    WHERE id IN (SELECT value FROM json_each(@ids))`);
+    const replaysOfEvent = db.prepare(`
+    SELECT r.requested_at, r.actor, r.ip, r.token_fingerprint, r.forced, r.note, e.previous_status
+    FROM replayed_events e JOIN replay_requests r ON r.id = e.request_id
+    WHERE e.event_row = @id ORDER BY r.id`);
+    const replayTx = db.transaction((filter, request) => {
+        const params = { ...filterParams(filter), afterId: filter.afterId ?? null };
+        const chosen = replayCandidates.all(params);
+        const cutoff = request.firstDeliveredNotBefore;
+        const tooOld = chosen
+            .filter((e) => cutoff !== undefined && e.first_delivered_at !== null && e.first_delivered_at < cutoff)
+            .map((e) => ({ id: e.id, eventId: e.event_id, firstDeliveredAt: e.first_delivered_at }));
+        if (tooOld.length || !chosen.length)
+            return { replayed: [], remaining: replayRemaining.get(params).n, tooOld };
+        const replayed = chosen.map((e) => e.id);
+        const ids = JSON.stringify(replayed);
+        const { lastInsertRowid } = insertReplayRequest.run({
+            requestedAt: request.requestedAt,
+            actor: request.actor ?? null,
+            ip: request.ip ?? null,
+            tokenFingerprint: request.tokenFingerprint,
+            forced: request.forced ? 1 : 0,
+            note: request.note ?? null,
+            scope: request.scope,
+        });
+        insertReplayedEvents.run({ requestId: lastInsertRowid, ids });
+        requeue.run({ ids, now: request.requestedAt });
+        return { replayed, remaining: replayRemaining.get({ ...params, afterId: replayed.at(-1) }).n, tooOld };
+    });
     const filterParams = (f) => ({
         ids: f.ids ? JSON.stringify(f.ids) : null,
         statuses: f.statuses ? JSON.stringify(f.statuses) : null,
@@ -190,12 +301,26 @@ export function openSqliteStore(path) {
     });
     const pixelEventsOf = db.prepare(`
     SELECT event_name, received_at FROM pixel_receipts WHERE event_id = @eventId ORDER BY id`);
-    const purgeClicks = db.prepare(`DELETE FROM clicks WHERE captured_at < @cutoff`);
-    const purgeReceipts = db.prepare(`DELETE FROM pixel_receipts WHERE received_at < @cutoff`);
-    const purgeTx = db.transaction((cutoff) => ({
-        clicks: purgeClicks.run({ cutoff }).changes,
-        pixel_receipts: purgeReceipts.run({ cutoff }).changes,
-    }));
+    // Retention works in chunks of rows, each one short transaction, the oldest rows first.
+    const purgeDeletes = [
+        ['clicks', db.prepare(`DELETE FROM clicks WHERE rowid IN (SELECT rowid FROM clicks WHERE captured_at < @cutoff ORDER BY captured_at LIMIT @limit)`)],
+        ['identities', db.prepare(`DELETE FROM identities WHERE rowid IN (SELECT rowid FROM identities WHERE last_seen < @cutoff ORDER BY last_seen LIMIT @limit)`)],
+        ['pixel_receipts', db.prepare(`DELETE FROM pixel_receipts WHERE rowid IN (SELECT rowid FROM pixel_receipts WHERE received_at < @cutoff ORDER BY received_at LIMIT @limit)`)],
+    ];
+    // Orders to scrub, after (received_at, rowid) = @after: an order skipped because its event
+    // still waits is not read again by the next chunk.
+    const ordersToScrub = db.prepare(`
+    SELECT rowid AS row, order_id, received_at,
+           EXISTS (SELECT 1 FROM events WHERE events.order_id = orders.order_id AND status IN ('pending', 'sending')) AS waiting
+    FROM orders
+    WHERE scrubbed_at IS NULL AND received_at < @cutoff AND (received_at, rowid) > (@afterTime, @afterRow)
+    ORDER BY received_at, rowid LIMIT @limit`);
+    const scrubOrder = db.prepare(`UPDATE orders SET visitor_id = NULL, email_sha256 = NULL, phone_sha256 = NULL, click_id = NULL, scrubbed_at = @now WHERE rowid = @row`);
+    const eventsOfOrder = db.prepare(`SELECT id, payload FROM events WHERE order_id = @orderId`);
+    const scrubEventPayload = db.prepare(`UPDATE events SET payload = @payload WHERE id = @id`);
+    const purgeStepTx = db.transaction((work) => work());
+    /** Set by close(): a purge under way takes no further step. */
+    let closing = false;
     // Deletion requests work through two scratch tables of this connection.
     db.exec(`CREATE TEMP TABLE doomed_visitors (visitor_id TEXT PRIMARY KEY); CREATE TEMP TABLE doomed_orders (order_id TEXT PRIMARY KEY);`);
     const deletion = {
@@ -232,67 +357,17 @@ export function openSqliteStore(path) {
             counts[table] = (table === 'identities' ? statement.run(params) : statement.run()).changes;
         return counts;
     });
-    function clusterOf(order, window) {
-        const visitors = new Map();
-        const queue = [];
-        const seen = new Set();
-        const addVisitor = (visitorId, via) => {
-            if (!visitors.has(visitorId) && visitors.size < MAX_CLUSTER) {
-                visitors.set(visitorId, via);
-                queue.push([visitorId, via]);
-            }
-        };
-        const viaIdentity = (kind, hash, via) => {
-            if (seen.has(kind + hash))
-                return;
-            seen.add(kind + hash);
-            for (const row of visitorsByIdentity.all({ kind, hash }))
-                addVisitor(row.visitor_id, via);
-        };
-        if (order.visitorId)
-            addVisitor(order.visitorId, 'visitor_id');
-        if (order.emailHash)
-            viaIdentity('email', order.emailHash, 'email');
-        if (order.phoneHash)
-            viaIdentity('phone', order.phoneHash, 'phone');
-        while (queue.length) {
-            const [visitorId, via] = queue.shift();
-            // A visitor reached from the buyer's own is named by that first link; further hops keep it.
-            const link = (kind) => (via === 'visitor_id' ? kind : via);
-            for (const identity of identitiesOfVisitor.all({ visitorId }))
-                viaIdentity(identity.kind, identity.sha256, link(identity.kind));
-            for (const { ttclid } of ttclidsOfVisitor.all({ visitorId, ...window })) {
-                if (seen.has('ttclid' + ttclid))
-                    continue;
-                seen.add('ttclid' + ttclid);
-                for (const row of visitorsByTtclid.all({ ttclid, ...window }))
-                    addVisitor(row.visitor_id, link('ttclid'));
-            }
-        }
-        return visitors;
-    }
-    function attribute(order, window) {
-        const cluster = clusterOf(order, window);
-        const range = { visitors: JSON.stringify([...cluster.keys()]), ...window };
-        const click = cluster.size ? clusterClick.get(range) : undefined;
-        const last = order.visitorId ? latestClick.get({ visitorId: order.visitorId, to: window.to }) : undefined;
-        return {
-            click: click && toClick(click),
-            linkedBy: click ? cluster.get(click.visitor_id) : undefined,
-            ttp: cluster.size ? clusterTtp.get(range)?.ttp : undefined,
-            lastSeen: last && toClick(last),
-        };
-    }
-    const acceptOrderTx = db.transaction((order, window, build, testEventCode) => {
+    const acceptOrderTx = db.transaction((order, scope, build, testEventCode) => {
         const existing = findOrder.get({ eventId: order.eventId });
         if (existing)
             return { created: false, orderId: existing.order_id, eventId: existing.event_id };
-        const attribution = attribute(order, window);
-        const event = build(order, attribution);
+        const attributed = attributeNow(attribution, order, scope);
+        const event = build(order, attributed);
         insertOrder.run({
             ...order,
-            clickId: attribution.click?.id ?? null,
-            linkedBy: attribution.linkedBy ?? null,
+            clickId: attributed.click?.id ?? null,
+            linkedBy: attributed.linkedBy ?? null,
+            rule: attributed.rule ?? null,
             visitorId: order.visitorId ?? null,
             emailHash: order.emailHash ?? null,
             phoneHash: order.phoneHash ?? null,
@@ -306,35 +381,52 @@ export function openSqliteStore(path) {
         return { created: true, orderId: order.orderId, eventId: event.event_id };
     });
     const claimTx = db.transaction((now, limit, leaseUntil) => {
-        const rows = selectDue.all({ now, limit });
-        for (const row of rows)
-            lease.run({ id: row.id, leaseUntil });
+        // Events whose lease ran out (their request never came back) go first: they are the oldest.
+        const stale = selectLeaseExpired.all({ now, limit });
+        const rows = stale.length < limit ? [...stale, ...selectDue.all({ now, limit: limit - stale.length })] : stale;
+        if (rows.length > 0)
+            lease.run({ ids: JSON.stringify(rows.map((row) => row.id)), leaseUntil });
         return rows.map((row) => ({
             id: row.id,
             destination: row.destination,
             eventName: row.event_name,
             eventId: row.event_id,
-            payload: JSON.parse(row.payload),
+            payloadJson: row.payload,
             testEventCode: opt(row.test_event_code),
             attempts: row.attempts + 1,
             createdAt: row.created_at,
         }));
     });
     const recordTx = db.transaction((outcomes, now) => {
+        // The events of one request share its attempt and, mostly, its outcome: each such group is written at once.
+        const groups = new Map();
         for (const outcome of outcomes) {
-            const { attempt } = outcome;
-            insertAttempt.run({ id: outcome.id, ...attempt, httpStatus: attempt.httpStatus ?? null, code: attempt.code ?? null, requestId: attempt.requestId ?? null });
-            if (outcome.status === 'delivered')
-                markDelivered.run({ id: outcome.id, now });
-            else if (outcome.status === 'retry')
-                markRetry.run({ id: outcome.id, nextAttemptAt: outcome.nextAttemptAt, message: attempt.message });
+            const key = outcome.status === 'retry' ? `retry ${outcome.nextAttemptAt}` : outcome.status;
+            let byOutcome = groups.get(outcome.attempt);
+            if (!byOutcome)
+                groups.set(outcome.attempt, (byOutcome = new Map()));
+            const group = byOutcome.get(key);
+            if (group)
+                group.ids.push(outcome.id);
             else
-                markEnded.run({ id: outcome.id, status: outcome.status, message: attempt.message });
+                byOutcome.set(key, { outcome, ids: [outcome.id] });
+        }
+        for (const [attempt, byOutcome] of groups) {
+            for (const { outcome, ids: list } of byOutcome.values()) {
+                const ids = JSON.stringify(list);
+                insertAttempt.run({ ids, ...attempt, httpStatus: attempt.httpStatus ?? null, code: attempt.code ?? null, requestId: attempt.requestId ?? null });
+                if (outcome.status === 'delivered')
+                    markDelivered.run({ ids, now });
+                else if (outcome.status === 'retry')
+                    markRetry.run({ ids, nextAttemptAt: outcome.nextAttemptAt, message: attempt.message });
+                else
+                    markEnded.run({ ids, status: outcome.status, message: attempt.message });
+            }
         }
     });
-    return {
+    const store = {
         async saveClick(click) {
-            insertClick.run({
+            const row = {
                 visitorId: click.visitorId,
                 ttclid: click.ttclid ?? null,
                 ttp: click.ttp ?? null,
@@ -349,16 +441,18 @@ export function openSqliteStore(path) {
                 ip: click.ip ?? null,
                 userAgent: click.userAgent ?? null,
                 capturedAt: click.capturedAt,
-            });
+            };
+            return collected.add(() => insertClick.run(row));
         },
         async saveIdentity(identity) {
-            saveIdentityTx(identity);
+            return collected.add(() => upsertIdentities(identity));
         },
         async savePixelReceipt(r) {
-            insertReceipt.run({ ...r, eventId: r.eventId ?? null, orderKey: r.orderKey ?? null, clientTime: r.clientTime ?? null });
+            const row = { ...r, eventId: r.eventId ?? null, orderKey: r.orderKey ?? null, clientTime: r.clientTime ?? null };
+            return collected.add(() => insertReceipt.run(row));
         },
-        async acceptOrder(order, window, build, testEventCode) {
-            return acceptOrderTx.immediate(order, window, build, testEventCode);
+        async acceptOrder(order, scope, build, testEventCode) {
+            return acceptOrderTx.immediate(order, scope, build, testEventCode);
         },
         async claimDueEvents(now, limit, leaseUntil) {
             return claimTx.immediate(now, limit, leaseUntil);
@@ -368,6 +462,12 @@ export function openSqliteStore(path) {
         },
         async nextDueAt() {
             return opt(nextDue.get()?.at ?? null);
+        },
+        async makeWaitingDue(now) {
+            return makeDue.run({ now }).changes;
+        },
+        async expireWaiting(cutoff, message) {
+            return expireWaitingStmt.run({ cutoff, message }).changes;
         },
         async activity(since) {
             const clicks = clickActivity.get({ since });
@@ -402,8 +502,19 @@ export function openSqliteStore(path) {
                 receipts: receiptsStmt.all({ id }).map(toAttempt),
             };
         },
-        async replayEvents(filter, now) {
-            return db.transaction(() => replayStmt.all({ ...filterParams(filter), now }).map((r) => r.id)).immediate();
+        async replayEvents(filter, request) {
+            return replayTx.immediate(filter, request);
+        },
+        async replaysOf(eventRow) {
+            return replaysOfEvent.all({ id: eventRow }).map((r) => ({
+                requestedAt: r.requested_at,
+                actor: opt(r.actor),
+                ip: opt(r.ip),
+                tokenFingerprint: r.token_fingerprint,
+                note: opt(r.note),
+                forced: r.forced === 1,
+                previousStatus: r.previous_status,
+            }));
         },
         async findOrder(orderId) {
             const row = orderReport.get({ orderId });
@@ -415,6 +526,7 @@ export function openSqliteStore(path) {
                 eventId: row.event_id,
                 eventTimeS: row.event_time_s,
                 linkedBy: opt(row.linked_by),
+                rule: opt(row.attribution_rule),
                 click: click && { ttclid: click.ttclid, landingUrl: click.landingUrl, inApp: click.inApp, capturedAt: click.capturedAt, utm: click.utm },
                 event: row.event_name === null
                     ? undefined
@@ -429,14 +541,70 @@ export function openSqliteStore(path) {
                 pixelEvents: pixelEventsOf.all({ eventId: row.event_id }).map((r) => ({ eventName: r.event_name, receivedAt: r.received_at })),
             };
         },
-        async purgeBefore(cutoff) {
-            return purgeTx.immediate(cutoff);
+        async purgeBefore(cutoff, { now, scrub, chunkSize = PURGE_CHUNK_ROWS, onStep }) {
+            const report = { deleted: {}, scrubbed: { orders: 0, events: 0 }, waiting: 0, steps: 0, longestStepMs: 0 };
+            // A step is one transaction. Between steps the event loop serves requests and deliveries
+            // while the worker checkpoints the step's pages, so the log starts over instead of growing.
+            const step = async (work) => {
+                if (closing || !db.open)
+                    return undefined;
+                const started = performance.now();
+                const result = purgeStepTx.immediate(work);
+                const ms = performance.now() - started;
+                report.longestStepMs = Math.max(report.longestStepMs, ms);
+                report.steps++;
+                onStep?.(ms);
+                await checkpointer.checkpoint();
+                return result;
+            };
+            for (const [table, statement] of purgeDeletes) {
+                report.deleted[table] = 0;
+                for (;;) {
+                    const deleted = await step(() => statement.run({ cutoff, limit: chunkSize }).changes);
+                    if (deleted === undefined)
+                        return report;
+                    report.deleted[table] += deleted;
+                    if (deleted < chunkSize)
+                        break;
+                }
+            }
+            let after = { afterTime: -1, afterRow: 0 };
+            for (;;) {
+                const candidates = await step(() => {
+                    const orders = ordersToScrub.all({ cutoff, ...after, limit: chunkSize });
+                    for (const order of orders) {
+                        // Delivery still needs the match keys of an event waiting to be sent: a later purge scrubs it.
+                        if (order.waiting) {
+                            report.waiting++;
+                            continue;
+                        }
+                        scrubOrder.run({ row: order.row, now });
+                        report.scrubbed.orders++;
+                        for (const event of eventsOfOrder.all({ orderId: order.order_id })) {
+                            scrubEventPayload.run({ id: event.id, payload: JSON.stringify(scrub(JSON.parse(event.payload))) });
+                            report.scrubbed.events++;
+                        }
+                    }
+                    return orders;
+                });
+                if (candidates === undefined)
+                    return report;
+                const last = candidates.at(-1);
+                if (!last || candidates.length < chunkSize)
+                    return report;
+                after = { afterTime: last.received_at, afterRow: last.row };
+            }
         },
         async deleteSubject(subject) {
             return deleteTx.immediate(subject);
         },
         async close() {
+            closing = true;
+            collected.flush();
+            await checkpointer.close();
             db.close();
         },
     };
+    preparedStatements.set(store, { db, sources: statementSources });
+    return store;
 }

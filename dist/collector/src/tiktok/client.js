@@ -12,7 +12,7 @@ export function createEventsApi(options) {
                 response = await doFetch(options.url(), {
                     method: 'POST',
                     headers: { 'Access-Token': options.accessToken, 'Content-Type': 'application/json' },
-                    body: JSON.stringify(body),
+                    body,
                     signal: AbortSignal.timeout(options.timeoutMs),
                 });
                 text = await response.text();
@@ -39,9 +39,17 @@ export function createEventsApi(options) {
     };
 }
 /**
+ * Codes that say the token or the pixel is wrong, which only the operator can fix: no permission
+ * for the pixel (40001: token and pixel do not belong together, or an unknown pixel code), the
+ * token missing, incorrect or revoked (40105), and the object the request names does not exist
+ * (40007: the pixel was not found).
+ */
+const SETUP_CODES = new Set([TIKTOK_CODE.NO_PERMISSION, TIKTOK_CODE.INVALID_TOKEN, TIKTOK_CODE.NOT_FOUND]);
+/**
  * What an answer means, from its HTTP status and TikTok's code in the body (undefined when
  * there was no answer, or no readable code). TikTok answers HTTP 200 with a non-zero code when it
- * rejects events, so on a 2xx the code decides.
+ * rejects events, so on a 2xx the code decides. A code nobody has classified is retried: an event
+ * never fails on a code whose meaning is unknown.
  */
 export function verdictOf(httpStatus, code) {
     // No answer at all: a timeout or a reset.
@@ -51,18 +59,22 @@ export function verdictOf(httpStatus, code) {
         return 'retry';
     if (httpStatus === 401 || httpStatus === 403)
         return 'setup';
-    // A 400 is about this payload; other 4xx (404, ...) are about the setup, which the operator can fix, so keep the events.
+    // A 400 or 413 is about this payload; other 4xx (404, ...) are about the setup, which the operator can fix, so keep the events.
+    if (httpStatus === 400 || httpStatus === 413)
+        return 'invalid';
     if (httpStatus < 200 || httpStatus >= 300)
-        return httpStatus === 400 || httpStatus === 413 ? 'permanent' : 'retry';
+        return 'retry';
     if (code === undefined)
         return 'retry';
     if (code === TIKTOK_CODE.OK)
         return 'delivered';
     if (code === TIKTOK_CODE.TOO_MANY_REQUESTS)
         return 'retry';
-    if (code === TIKTOK_CODE.NO_PERMISSION || code === TIKTOK_CODE.INVALID_TOKEN)
+    if (code === TIKTOK_CODE.INVALID_PARAMETER)
+        return 'invalid';
+    if (SETUP_CODES.has(code))
         return 'setup';
-    return 'permanent';
+    return 'retry';
 }
 function parseRetryAfter(value) {
     if (!value)

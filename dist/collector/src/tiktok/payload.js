@@ -45,3 +45,15 @@ export function buildTrackRequest(pixelCode, events, testEventCode) {
         body.test_event_code = testEventCode;
     return body;
 }
+/**
+ * The same request as JSON text, from events already serialised: the outbox keeps each event's
+ * exact JSON, and sending it as it is spares a parse and a re-serialisation per event, which
+ * were a third of the cost of draining a backlog.
+ */
+export function trackRequestBody(pixelCode, eventsJson, testEventCode) {
+    const envelope = { event_source: 'web', event_source_id: pixelCode };
+    if (testEventCode)
+        envelope.test_event_code = testEventCode;
+    // The envelope without its closing brace, then data[] with each event's text as it is.
+    return `${JSON.stringify(envelope).slice(0, -1)},"data":[${eventsJson.join(',')}]}`;
+}

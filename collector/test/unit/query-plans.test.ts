@@ -1,0 +1,134 @@
+/**
+ * An index for every lookup the code does (STYLE: EXPLAIN QUERY PLAN is the test). The plans
+ * are those of the statements the SQLite store really prepared, read through explainStatements,
+ * not copies: a new statement that scans a table that grows with traffic fails here.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import Database from 'better-sqlite3'
+import { explainStatements, migrate, openSqliteStore, type StatementPlan } from '../../src/store/sqlite.js'
+import type { Store } from '../../src/store/store.js'
+
+/** Tables that grow with traffic. settings, and the temp tables of a deletion request, do not. */
+const GROWING = new Set(['clicks', 'orders', 'events', 'attempts', 'identities', 'pixel_receipts'])
+
+/** Statements allowed to scan, and why. Nothing on a hot path belongs here. */
+const ALLOWED_SCANS: Array<{ sql: RegExp; why: string }> = [
+  { sql: /^SELECT \* FROM attempts ORDER BY id DESC LIMIT 1$/, why: 'walks the rowid b-tree from its end: reads one row' },
+  {
+    sql: /\(@ids IS NULL OR id IN \(SELECT value FROM json_each\(@ids\)\)\)/,
+    why: "admin listing and replay: the operator's filter, every term optional, read in id order up to a limit",
+  },
+]
+
+/**
+ * The hot paths, each named by the statements it must find (so the test cannot pass by finding
+ * none): collect, order acceptance with attribution, delivery, /admin/status, and the purge.
+ */
+const HOT: Array<[string, RegExp]> = [
+  ['collect: click', /INSERT INTO clicks\b/],
+  ['collect: identify()', /INSERT INTO identities\b/],
+  ['collect: pixel receipt', /INSERT INTO pixel_receipts\b/],
+  ['order: resend lookup', /FROM orders WHERE event_id = @eventId/],
+  ['order: insert', /INSERT INTO orders\b/],
+  ['order: outbox event', /INSERT INTO events\b/],
+  ['attribution: visitors of an email or phone hash', /FROM identities\s+WHERE[\s\S]*sha256 = @/],
+  ['attribution: clicks of a visitor', /FROM clicks\s+WHERE[\s\S]*visitor_id = @visitorId/],
+  ['attribution: browsers of a ttclid', /FROM clicks\s+WHERE[\s\S]*ttclid = @ttclid/],
+  ['delivery: due events', /status = 'pending' AND next_attempt_at <= @now/],
+  ['delivery: lease', /UPDATE events SET status = 'sending'/],
+  ['delivery: receipt', /INSERT INTO attempts\b/],
+  ['delivery: delivered', /UPDATE events SET status = 'delivered'/],
+  ['delivery: next due', /MIN\(CASE status WHEN 'pending'/],
+  ['status: clicks since', /FROM clicks WHERE captured_at >= @since/],
+  ['status: orders since', /FROM orders WHERE received_at >= @since/],
+  ['status: last delivery', /MAX\(delivered_at\)/],
+  ['purge: clicks', /DELETE FROM clicks WHERE rowid IN/],
+  ['purge: identities', /DELETE FROM identities WHERE rowid IN/],
+  ['purge: pixel receipts', /DELETE FROM pixel_receipts WHERE rowid IN/],
+  ['purge: orders to scrub', /FROM orders\s+WHERE scrubbed_at IS NULL/],
+  ['purge: scrub an order', /UPDATE orders SET visitor_id = NULL/],
+  ['purge: events of an order', /FROM events WHERE order_id = @orderId/],
+  ['purge: scrub a payload', /UPDATE events SET payload = @payload WHERE id = @id/],
+]
+
+const oneLine = (sql: string) => sql.replace(/\s+/g, ' ').trim()
+
+/** The table behind each name or alias a statement reads or writes ("orders o" makes o mean orders). */
+function tablesByName(sql: string): Map<string, string> {
+  const names = new Map<string, string>()
+  for (const m of sql.matchAll(/\b(?:FROM|JOIN|UPDATE|INTO)\s+(\w+)(?:\s+(?:AS\s+)?(\w+))?/gi)) {
+    names.set(m[1]!, m[1]!)
+    if (m[2] && !/^(WHERE|SET|ON|LEFT|INNER|JOIN|ORDER|GROUP|LIMIT|VALUES|SELECT|USING|AS|DEFAULT|WITH)$/i.test(m[2])) names.set(m[2], m[1]!)
+  }
+  return names
+}
+
+/** The plan lines that read a growing table whole: "SCAN clicks", with or without an index to walk. */
+function fullScans({ sql, plan }: StatementPlan): string[] {
+  const names = tablesByName(sql)
+  return plan.filter((line) => {
+    const m = /^SCAN (\w+)/.exec(line)
+    return m !== null && GROWING.has(names.get(m[1]!) ?? m[1]!)
+  })
+}
+
+describe('query plans', () => {
+  let store: Store
+  let plans: StatementPlan[]
+  before(() => {
+    store = openSqliteStore(':memory:')
+    plans = explainStatements(store)
+  })
+  after(() => store.close())
+
+  test('every statement on a hot path is found, and none reads a growing table whole', () => {
+    const problems: string[] = []
+    for (const [path, pattern] of HOT) {
+      const found = plans.filter((p) => pattern.test(oneLine(p.sql)))
+      if (found.length === 0) problems.push(`${path}: no statement matches ${pattern} (renamed? update HOT)`)
+      for (const p of found) {
+        const scans = fullScans(p)
+        if (scans.length) problems.push(`${path}: ${scans.join(', ')}\n    in ${oneLine(p.sql)}\n    plan: ${p.plan.join(' | ')}`)
+      }
+    }
+    assert.deepEqual(problems, [])
+  })
+
+  test('no statement at all scans a growing table, but the few listed with a reason', () => {
+    const problems = plans
+      .filter((p) => fullScans(p).length > 0 && !ALLOWED_SCANS.some((allowed) => allowed.sql.test(oneLine(p.sql))))
+      .map((p) => `${fullScans(p).join(', ')}\n    in ${oneLine(p.sql)}\n    plan: ${p.plan.join(' | ')}`)
+    assert.deepEqual(problems, [])
+  })
+
+  test('deleting a click looks its orders up through an index (ON DELETE SET NULL), not once per order', () => {
+    const purge = plans.find((p) => /DELETE FROM clicks WHERE rowid IN/.test(oneLine(p.sql)))
+    assert.ok(purge, 'the purge statement for clicks')
+    assert.ok(
+      purge.plan.some((line) => /^SEARCH orders USING (COVERING )?INDEX \w+ \(click_id=\?\)/.test(line)),
+      purge.plan.join(' | '),
+    )
+  })
+
+  test('every foreign key has an index on its child column', () => {
+    const db = new Database(':memory:')
+    try {
+      migrate(db)
+      const tables = db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).pluck().all() as string[]
+      const unindexed: string[] = []
+      let keys = 0
+      for (const table of tables) {
+        for (const fk of db.pragma(`foreign_key_list(${table})`) as Array<{ table: string; from: string }>) {
+          keys++
+          const plan = (db.prepare(`EXPLAIN QUERY PLAN SELECT 1 FROM ${table} WHERE ${fk.from} = ?`).all(null) as Array<{ detail: string }>).map((r) => r.detail)
+          if (!plan.some((line) => line.startsWith(`SEARCH ${table} USING`))) unindexed.push(`${table}.${fk.from} -> ${fk.table}: ${plan.join(' | ')}`)
+        }
+      }
+      assert.ok(keys >= 3, `found ${keys} foreign keys`)
+      assert.deepEqual(unindexed, [])
+    } finally {
+      db.close()
+    }
+  })
+})

@@ -1,0 +1,33 @@
+/**
+ * Runs the attribution rules (rules.ts) against a storage engine's repository. The rules are
+ * written once as a walk that yields its reads, because the engines differ in one way that
+ * matters: SQLite must attribute synchronously inside the order's transaction (better-sqlite3
+ * transactions cannot await), PostgreSQL answers over the network and must be awaited.
+ */
+import { attribution } from './rules.js';
+/** Runs a walk against a repository that answers at once. */
+export function runNow(walk, repo) {
+    let step = walk.next();
+    while (!step.done) {
+        const answer = step.value(repo);
+        if (answer instanceof Promise)
+            throw new TypeError('attributeNow needs a repository that answers synchronously; use attribute()');
+        step = walk.next(answer);
+    }
+    return step.value;
+}
+/** Runs a walk against a repository that may answer later. */
+export async function runLater(walk, repo) {
+    let step = walk.next();
+    while (!step.done)
+        step = walk.next(await step.value(repo));
+    return step.value;
+}
+/** The order's attribution, read inside the caller's transaction (SQLite). */
+export function attributeNow(repo, buyer, scope) {
+    return runNow(attribution(buyer, scope), repo);
+}
+/** The order's attribution from a repository that answers asynchronously (PostgreSQL, later). */
+export function attribute(repo, buyer, scope) {
+    return runLater(attribution(buyer, scope), repo);
+}

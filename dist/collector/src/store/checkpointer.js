@@ -1,0 +1,100 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+/** Between checkpoints when the last one found nothing to copy, and when it did. */
+const CHECKPOINT_EVERY_MS = 200;
+const CHECKPOINT_BUSY_EVERY_MS = 5;
+const VALVE_PAGES = 10_000;
+/** SQLite's default, for a store whose worker failed. */
+const AUTOCHECKPOINT_PAGES = 1000;
+// Plain CommonJS, evaluated as it is, so it runs the same from the TypeScript sources and from dist/.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads')
+const Database = require(workerData.driver)
+const db = new Database(workerData.path)
+let backfilled = 0
+/** Whether the round copied anything: then the next comes soon, so the log never runs far ahead. */
+const checkpoint = () => {
+  try {
+    const [{ log, checkpointed }] = db.pragma('wal_checkpoint(PASSIVE)')
+    const copied = checkpointed !== backfilled || checkpointed < log
+    backfilled = checkpointed
+    return copied
+  } catch {
+    // Busy or out of space: the log keeps the commits, and the next round tries again.
+    return false
+  }
+}
+let timer
+const round = () => {
+  timer = setTimeout(round, checkpoint() ? workerData.busyEveryMs : workerData.everyMs)
+}
+timer = setTimeout(round, workerData.everyMs)
+parentPort.on('message', (message) => {
+  if (message === 'checkpoint') {
+    checkpoint()
+    parentPort.postMessage('checkpointed')
+  } else if (message === 'close') {
+    clearTimeout(timer)
+    db.close()
+    parentPort.close()
+  }
+})
+`;
+/** Starts checkpointing `db`'s file from a worker thread; an in-memory database has no log to checkpoint. */
+export function startCheckpointer(db) {
+    if (db.memory)
+        return { checkpoint: () => new Promise((resolve) => setImmediate(resolve)), close: async () => { } };
+    const worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { path: db.name, driver: createRequire(import.meta.url).resolve('better-sqlite3'), everyMs: CHECKPOINT_EVERY_MS, busyEveryMs: CHECKPOINT_BUSY_EVERY_MS },
+    });
+    // The worker never keeps the process alive by itself; whoever waits for it does (see waitFor).
+    worker.unref();
+    db.pragma(`wal_autocheckpoint = ${VALVE_PAGES}`);
+    let running = true;
+    // Requests are answered in order, one message each.
+    const waiting = [];
+    worker.on('message', () => waiting.shift()?.());
+    const exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+    // A worker that failed to start or died leaves the checkpoints to the store's connection, as SQLite does by default.
+    const stopped = () => {
+        if (running && db.open)
+            db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+        running = false;
+        for (const resolve of waiting.splice(0))
+            resolve();
+    };
+    worker.once('error', stopped);
+    worker.once('exit', stopped);
+    return {
+        checkpoint() {
+            if (!running)
+                return new Promise((resolve) => setImmediate(resolve));
+            return waitFor(new Promise((resolve) => {
+                waiting.push(resolve);
+                worker.postMessage('checkpoint');
+            }));
+        },
+        async close() {
+            if (running) {
+                running = false;
+                worker.postMessage('close');
+            }
+            await waitFor(exited);
+        },
+    };
+}
+/**
+ * Keeps the event loop alive until `promise` settles. An unref'd worker does not, and
+ * Worker.ref() does not take before the thread is online: a store closed right after it opened
+ * would let the process end with the close still pending.
+ */
+async function waitFor(promise) {
+    const alive = setInterval(() => { }, 60_000);
+    try {
+        return await promise;
+    }
+    finally {
+        clearInterval(alive);
+    }
+}

@@ -70,7 +70,7 @@ export function explainStatements(store: Store): StatementPlan[] {
 }
 
 /** Rows per retention step: a step must hold the database for well under 10 ms (bench/growth.ts measures it). */
-const PURGE_CHUNK_ROWS = 100
+const PURGE_CHUNK_ROWS = 50
 
 interface ClickRow {
   id: number

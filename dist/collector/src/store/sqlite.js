@@ -57,7 +57,7 @@ export function explainStatements(store) {
     });
 }
 /** Rows per retention step: a step must hold the database for well under 10 ms (bench/growth.ts measures it). */
-const PURGE_CHUNK_ROWS = 100;
+const PURGE_CHUNK_ROWS = 50;
 const opt = (v) => (v === null ? undefined : v);
 function toClick(row) {
     const utm = {};

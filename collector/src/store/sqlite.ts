@@ -113,7 +113,8 @@ interface EventRow {
   payload: string
   test_event_code: string | null
   attempts: number
-  created_at: number
+  /** When the event's maximum age started: created_at, or its last replay. */
+  age_from: number
 }
 
 const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v)
@@ -233,11 +234,11 @@ export function sqliteStore(db: Database.Database): Store {
   // Two statements, not one with OR: each reads its index in order and stops at the limit, where
   // the OR form sorted every due row on each claim (a 20,000-event backlog, 20 times over).
   const selectDue = db.prepare<{ now: number; limit: number }, EventRow>(`
-    SELECT id, destination, event_name, event_id, payload, test_event_code, attempts, created_at FROM events
+    SELECT id, destination, event_name, event_id, payload, test_event_code, attempts, COALESCE(max_age_from, created_at) AS age_from FROM events
     WHERE status = 'pending' AND next_attempt_at <= @now
     ORDER BY next_attempt_at, id LIMIT @limit`)
   const selectLeaseExpired = db.prepare<{ now: number; limit: number }, EventRow>(`
-    SELECT id, destination, event_name, event_id, payload, test_event_code, attempts, created_at FROM events
+    SELECT id, destination, event_name, event_id, payload, test_event_code, attempts, COALESCE(max_age_from, created_at) AS age_from FROM events
     WHERE status = 'sending' AND lease_until <= @now
     ORDER BY lease_until, id LIMIT @limit`)
   // Delivery writes a request's events together: one statement over their ids (a JSON array),
@@ -254,7 +255,7 @@ export function sqliteStore(db: Database.Database): Store {
   // The delivery circuit: when the Events API answers again, the whole backlog is due at once;
   // while it fails, an event that cannot be tried again within its maximum age ends as expired.
   const makeDue = db.prepare(`UPDATE events SET next_attempt_at = @now WHERE status = 'pending' AND next_attempt_at > @now`)
-  const expireWaitingStmt = db.prepare(`UPDATE events SET status = 'expired', last_error = @message WHERE status = 'pending' AND created_at < @cutoff`)
+  const expireWaitingStmt = db.prepare(`UPDATE events SET status = 'expired', last_error = @message WHERE status = 'pending' AND COALESCE(max_age_from, created_at) < @cutoff`)
   const nextDue = db.prepare<[], { at: number | null }>(`
     SELECT MIN(CASE status WHEN 'pending' THEN next_attempt_at ELSE lease_until END) AS at
     FROM events WHERE status IN ('pending', 'sending')`)
@@ -311,7 +312,7 @@ export function sqliteStore(db: Database.Database): Store {
     INSERT INTO replayed_events (request_id, event_row, previous_status)
     SELECT @requestId, id, status FROM events WHERE id IN (SELECT value FROM json_each(@ids))`)
   const requeue = db.prepare(`
-    UPDATE events SET status = 'pending', next_attempt_at = @now, attempts = 0, lease_until = NULL, last_error = NULL
+    UPDATE events SET status = 'pending', next_attempt_at = @now, attempts = 0, lease_until = NULL, last_error = NULL, max_age_from = @now
     WHERE id IN (SELECT value FROM json_each(@ids))`)
   const replaysOfEvent = db.prepare<{ id: number }, { requested_at: number; actor: string | null; ip: string | null; token_fingerprint: string; forced: number; note: string | null; previous_status: EventStatus }>(`
     SELECT r.requested_at, r.actor, r.ip, r.token_fingerprint, r.forced, r.note, e.previous_status
@@ -456,7 +457,7 @@ export function sqliteStore(db: Database.Database): Store {
       payloadJson: row.payload,
       testEventCode: opt(row.test_event_code),
       attempts: row.attempts + 1,
-      createdAt: row.created_at,
+      ageFrom: row.age_from,
     }))
   })
 

@@ -62,7 +62,8 @@ export interface OutboxEvent {
   payloadJson: string
   testEventCode: string | undefined
   attempts: number
-  createdAt: number
+  /** When its maximum age started counting: when it was accepted, or replayed last. */
+  ageFrom: number
 }
 
 export interface AttemptRecord {
@@ -257,7 +258,7 @@ export interface Store {
   nextDueAt(): Promise<number | undefined>
   /** Makes every waiting event due at `now` (the Events API answers again). Returns how many moved. */
   makeWaitingDue(now: number): Promise<number>
-  /** Ends as `expired`, with `message`, every waiting event accepted before `cutoff`. Returns how many. */
+  /** Ends as `expired`, with `message`, every waiting event whose maximum age started before `cutoff` (accepted, or replayed last). Returns how many. */
   expireWaiting(cutoff: number, message: string): Promise<number>
   queueStats(): Promise<QueueStats>
   /** What was stored since `since`, for /admin/status. */

@@ -99,6 +99,8 @@ export function verdictOf(httpStatus: number | undefined, code: number | undefin
   if (httpStatus === undefined) return 'retry'
   if (httpStatus === 429 || httpStatus >= 500) return 'retry'
   if (httpStatus === 401 || httpStatus === 403) return 'setup'
+  // A refused token or pixel is a setup error whatever HTTP status carries it: splitting the batch would fail every event.
+  if (code !== undefined && SETUP_CODES.has(code)) return 'setup'
   // A 400 or 413 is about this payload; other 4xx (404, ...) are about the setup, which the operator can fix, so keep the events.
   if (httpStatus === 400 || httpStatus === 413) return 'invalid'
   if (httpStatus < 200 || httpStatus >= 300) return 'retry'

@@ -13,6 +13,8 @@ export function chaosVerdict(kill: KillLoopResult | undefined, fuzzed: FuzzResul
     if (kill.ordersWithoutEvent) problems.push(`${kill.ordersWithoutEvent} orders stored without their event`)
     if (kill.integrity !== 'ok') problems.push(`kill -9 loop: integrity_check says ${kill.integrity}`)
     if (kill.accepted === 0) problems.push('kill -9 loop: no order was accepted, so nothing was tested')
+    // Beyond the accepted orders, only orders whose answer the kill cut off may have an event.
+    if (kill.distinctEvents > kill.accepted + kill.unanswered) problems.push(`kill -9 loop: ${kill.distinctEvents} distinct events for ${kill.accepted} accepted and ${kill.unanswered} unanswered orders`)
   }
   if (fuzzed) {
     const fives = fuzzed.statuses['5xx'] ?? 0

@@ -277,7 +277,7 @@ describe('delivery receipts', () => {
 })
 
 describe('expiry', () => {
-  test('an event still failing past CLICKRELAY_EVENT_MAX_AGE_DAYS ends as expired, keeps its payload, and can be replayed', async () => {
+  test('an event still failing past CLICKRELAY_EVENT_MAX_AGE_DAYS ends as expired, keeps its payload, and a replay gets a new span of retries', async () => {
     const clock = manualClock()
     const sb = await startTestSandbox({ clock })
     sb.sandbox.inject({ kind: 'http', status: 503, times: 0 })
@@ -293,11 +293,16 @@ describe('expiry', () => {
       await eventually(() => (status() === 'expired' ? true : undefined), 3_000, 'expiry')
       assert.equal((conn.prepare(`SELECT json_extract(payload, '$.event_id') AS id FROM events`).get() as { id: string }).id, 'ord_expire-1')
 
+      // The replay meets one more failure: it gets a new span of retries, not an instant second expiry.
       sb.sandbox.clearFaults()
+      sb.sandbox.inject({ kind: 'http', status: 503, times: 1 })
       const id = (conn.prepare(`SELECT id FROM events`).get() as { id: number }).id
+      const attemptsBefore = (conn.prepare(`SELECT COUNT(*) AS n FROM attempts`).get() as { n: number }).n
       const replay = await fetch(`${c.url}/admin/events/${id}/replay`, { method: 'POST', headers: { Authorization: 'Bearer admin-token-for-tests-0123456789' } })
       assert.equal(replay.status, 200)
-      await eventually(() => (status() === 'delivered' ? true : undefined), 3_000, 'delivery after replay')
+      await eventually(() => (status() === 'delivered' ? true : undefined), 5_000, 'delivery after the replay and one more failure')
+      const after = conn.prepare(`SELECT http_status FROM attempts ORDER BY id`).all().slice(attemptsBefore) as Array<{ http_status: number }>
+      assert.deepEqual(after.map((a) => a.http_status), [503, 200])
     } finally {
       conn.close()
       await c.stop()

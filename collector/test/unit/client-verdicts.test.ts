@@ -16,6 +16,7 @@ test('token and pixel errors are setup errors the operator fixes: 40001, 40105, 
   for (const code of [40001, 40105, 40007]) assert.equal(verdictOf(200, code), 'setup', `code ${code}`)
   assert.equal(verdictOf(401, undefined), 'setup')
   assert.equal(verdictOf(403, undefined), 'setup')
+  for (const code of [40001, 40105, 40007]) assert.equal(verdictOf(400, code), 'setup', `code ${code} in an HTTP 400: never split and failed`)
 })
 
 test('an invalid payload is 40002, HTTP 400 or HTTP 413: the batch is split, only the bad events fail', () => {

@@ -56,16 +56,16 @@ export function storageUnavailable(err) {
     }
     return undefined;
 }
-/**
- * The last handler: every error leaves as JSON. A storage failure that passes is a 503 with
- * Retry-After (and a problem in /admin/status, warned once a minute rather than logged per
- * request: a full disk during a flash sale would otherwise fill the log too).
- */
 /** An error that carries a 4xx status of its own (Express and its body parsers set one). */
 function isClientError(err) {
     const status = err && typeof err === 'object' ? err.status : undefined;
     return typeof status === 'number' && status >= 400 && status < 500;
 }
+/**
+ * The last handler: every error leaves as JSON. A storage failure that passes is a 503 with
+ * Retry-After (and a problem in /admin/status, warned once a minute rather than logged per
+ * request: a full disk during a flash sale would otherwise fill the log too).
+ */
 export function errorHandler(log, monitor) {
     return (err, req, res, _next) => {
         let status = 500;

@@ -114,7 +114,7 @@ export function createDeliveryWorker(options) {
                 return { id: e.id, status: 'failed', attempt };
             // retry or setup: the event waits for the next probe, unless that falls past its maximum age
             const at = nextAttemptAt ?? clock.now();
-            return at - e.createdAt > maxAgeMs ? { id: e.id, status: 'expired', attempt } : { id: e.id, status: 'retry', attempt, nextAttemptAt: at };
+            return at - e.ageFrom > maxAgeMs ? { id: e.id, status: 'expired', attempt } : { id: e.id, status: 'retry', attempt, nextAttemptAt: at };
         });
     }
     function logOutcomes(outcomes) {

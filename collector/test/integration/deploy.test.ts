@@ -7,11 +7,10 @@ import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { request } from 'node:http'
 import { after, before, describe, test } from 'node:test'
-import Database from 'better-sqlite3'
 import { loadConfig } from '../../src/config.js'
 import { createLogger } from '../../src/log.js'
 import { startCollector } from '../../src/server.js'
-import { ACCESS_TOKEN, ADMIN_TOKEN, BROWSER_UA, eventually, ORDER_SECRET, PIXEL_CODE, postClick, postSignedOrder, startTestCollector, startTestSandbox, type TestCollector, type TestSandbox } from '../harness.js'
+import { ACCESS_TOKEN, ADMIN_TOKEN, BROWSER_UA, eventually, ORDER_SECRET, PIXEL_CODE, postClick, readRows, postSignedOrder, startTestCollector, startTestSandbox, type TestCollector, type TestSandbox } from '../harness.js'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -46,6 +45,9 @@ async function status(collector: TestCollector) {
   return (await r.json()) as Record<string, any>
 }
 
+/** The client IPs the collector stored for a visitor's clicks. */
+const clickIps = (collector: TestCollector, visitorId: string) => readRows<{ ip: string }>(collector.dbPath, `SELECT ip FROM clicks WHERE visitor_id = ?`, visitorId).map((row) => row.ip)
+
 const warnings = (collector: TestCollector, problem: string) =>
   collector
     .logs()
@@ -72,24 +74,14 @@ describe('behind a trusted reverse proxy', () => {
     const r = await postAs(collector.url, click('proxy_visitor_00001'), { Host: upstreamHost, Origin: 'https://shop.example', 'X-Forwarded-Host': 'shop.example', 'X-Forwarded-Proto': 'https', 'X-Forwarded-For': '203.0.113.7' })
     assert.equal(r.status, 200, JSON.stringify(r.body))
     assert.match(r.setCookie, /; Secure/)
-    const conn = new Database(collector.dbPath, { readonly: true })
-    try {
-      assert.equal((conn.prepare(`SELECT ip FROM clicks WHERE visitor_id = 'proxy_visitor_00001'`).get() as { ip: string }).ip, '203.0.113.7')
-    } finally {
-      conn.close()
-    }
+    assert.deepEqual(clickIps(collector, 'proxy_visitor_00001'), ['203.0.113.7'])
   })
 
   test('RFC 7239 Forwarded: the element the trusted proxy appended names the scheme, host and client', async () => {
     const r = await postAs(collector.url, click('proxy_visitor_00002'), { Host: 'upstream:8787', Origin: 'https://shop.example:8443', Forwarded: 'for=192.0.2.1;host=evil.example, for="[2001:db8::7]:4711";proto=https;host="shop.example:8443"' })
     assert.equal(r.status, 200, JSON.stringify(r.body))
     assert.match(r.setCookie, /; Secure/)
-    const conn = new Database(collector.dbPath, { readonly: true })
-    try {
-      assert.equal((conn.prepare(`SELECT ip FROM clicks WHERE visitor_id = 'proxy_visitor_00002'`).get() as { ip: string }).ip, '2001:db8::7')
-    } finally {
-      conn.close()
-    }
+    assert.deepEqual(clickIps(collector, 'proxy_visitor_00002'), ['2001:db8::7'])
   })
 
   test("a client's own Forwarded header changes nothing: the proxy's X-Forwarded-Host wins, and of Forwarded only the last element counts", async () => {

@@ -10,14 +10,37 @@ const AUTOCHECKPOINT_PAGES = 1000;
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const Database = require(workerData.driver)
-const db = new Database(workerData.path)
+// Never waits for a lock: a round that finds the database busy tries again at the next one.
+const db = new Database(workerData.path, { timeout: 0 })
 let backfilled = 0
+/** data_version right after this thread restarted the log: unchanged means nobody has written since. */
+let restartedAt
+let restartLog
+try {
+  restartLog = db.prepare("INSERT INTO settings (key, value) VALUES ('checkpointer_restarts', '1') ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+} catch {
+  // A database without the settings table: the store's next commit restarts the log, as SQLite does.
+}
+const dataVersion = () => db.pragma('data_version', { simple: true })
+const restart = () => {
+  try {
+    restartLog.run()
+    restartedAt = dataVersion()
+    backfilled = 0
+  } catch {
+    // The store is writing: its commit restarts the log instead.
+  }
+}
 /** Whether the round copied anything: then the next comes soon, so the log never runs far ahead. */
 const checkpoint = () => {
   try {
+    if (restartedAt !== undefined && dataVersion() === restartedAt) return false
     const [{ log, checkpointed }] = db.pragma('wal_checkpoint(PASSIVE)')
     const copied = checkpointed !== backfilled || checkpointed < log
     backfilled = checkpointed
+    // All copied: the next commit starts the log over and fsyncs its header. Commit first, here,
+    // so that fsync is paid on this thread rather than inside a request's or a purge step's commit.
+    if (restartLog && log > 0 && checkpointed === log) restart()
     return copied
   } catch {
     // Busy or out of space: the log keeps the commits, and the next round tries again.
@@ -31,8 +54,12 @@ const round = () => {
 timer = setTimeout(round, workerData.everyMs)
 parentPort.on('message', (message) => {
   if (message === 'checkpoint') {
+    // Whoever asks sets the cadence (the retention purge, between its steps): no round of the
+    // timer's own runs between two requests, so none competes with the asker's commits.
+    clearTimeout(timer)
     checkpoint()
     parentPort.postMessage('checkpointed')
+    timer = setTimeout(round, workerData.everyMs)
   } else if (message === 'close') {
     clearTimeout(timer)
     db.close()

@@ -58,6 +58,7 @@ export function explainStatements(store) {
 }
 /** Rows per retention step: a step must hold the database for well under 10 ms (bench/growth.ts measures it). */
 const PURGE_CHUNK_ROWS = 50;
+const PURGE_STEPS_PER_CHECKPOINT = 20;
 const opt = (v) => (v === null ? undefined : v);
 function toClick(row) {
     const utm = {};
@@ -554,7 +555,13 @@ export function sqliteStore(db) {
                 report.longestStepMs = Math.max(report.longestStepMs, ms);
                 report.steps++;
                 onStep?.(ms);
-                await checkpointer.checkpoint();
+                // The log restarts at the first commit after a checkpoint that copied it all, and that
+                // commit fsyncs the log's header: cheap as a rule, tens of ms at the disk's worst. So the
+                // purge lets the log gather a few steps before each checkpoint, and few steps pay it.
+                if (report.steps % PURGE_STEPS_PER_CHECKPOINT === 0)
+                    await checkpointer.checkpoint();
+                else
+                    await new Promise((resolve) => setImmediate(resolve));
                 return result;
             };
             for (const [table, statement] of purgeDeletes) {

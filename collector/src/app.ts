@@ -13,6 +13,7 @@ import { healthRouter } from './routes/health.js'
 import { ordersRouter } from './routes/orders.js'
 import { scriptRouter } from './routes/script.js'
 import type { Sandbox } from './sandbox/events-api.js'
+import { webhooksRouter } from './webhooks/router.js'
 
 export interface AppOptions extends AppContext {
   /** Sandbox mode: the sandbox Events API and the demo store are mounted. */
@@ -32,6 +33,7 @@ export function createApp(options: AppOptions): Express {
   app.use(collectRouter(options))
   app.use(scriptRouter())
   app.use(ordersRouter(options))
+  app.use(webhooksRouter(options))
   app.use(healthRouter(options))
   app.use(adminRouter(options))
   if (options.sandbox) {

@@ -7,10 +7,11 @@ import type { Click } from '../store/store.js'
 
 /**
  * How the buyer's cluster reached the visitor whose click the order carries: the order's own
- * visitor ID, the first link from the buyer (a shared email or phone hash), or `ttclid`: the
- * buyer's browser landed with a ttclid first captured in another browser.
+ * visitor ID, the first link from the buyer (a shared email or phone hash), `ttclid`: the
+ * buyer's browser landed with a ttclid first captured in another browser, or `landing_url`: the
+ * order platform reported the session's landing URL, and it carried the ttclid.
  */
-export type LinkKind = 'visitor_id' | 'email' | 'phone' | 'ttclid'
+export type LinkKind = 'visitor_id' | 'email' | 'phone' | 'ttclid' | 'landing_url'
 
 /**
  * The rule that gave an order its ttclid (see RULES in rules.ts for each one's sentence):
@@ -19,13 +20,20 @@ export type LinkKind = 'visitor_id' | 'email' | 'phone' | 'ttclid'
  * - `shared_click`: the buyer's browser landed with a ttclid first captured in another browser
  *   (in-app then Safari, a link sent to a friend): only that ttclid crosses, nothing else;
  * - `shared_link`: the ttclid reached more browsers than CLICKRELAY_SHARED_LINK_BROWSERS; the
- *   buyer's own landing with it counts, and no other browser's record is used.
+ *   buyer's own landing with it counts, and no other browser's record is used;
+ * - `landing_url`: nothing of the buyer's led to a click, but the order platform reported the
+ *   landing URL of the order's session (Shopify's `landing_site`) and it carried a ttclid.
  */
-export type AttributionRule = 'same_browser' | 'email' | 'phone' | 'shared_click' | 'shared_link'
+export type AttributionRule = 'same_browser' | 'email' | 'phone' | 'shared_click' | 'shared_link' | 'landing_url'
 
 export interface Attribution {
   /** The click whose ttclid the order carries. */
   click: Click | undefined
+  /**
+   * The ttclid the order carries when no click record holds it: the one in the landing URL the
+   * order platform reported (rule `landing_url`), never captured by the script in any browser.
+   */
+  reportedTtclid?: string | undefined
   linkedBy: LinkKind | undefined
   /** Which rule gave the order its click; undefined when there is no click. */
   rule?: AttributionRule | undefined
@@ -52,6 +60,8 @@ export interface Buyer {
   visitorId: string | undefined
   emailHash: string | undefined
   phoneHash: string | undefined
+  /** The ttclid in the order session's landing URL, when the order platform reports it (Shopify's landing_site). */
+  landingTtclid?: string | undefined
 }
 
 export type IdentityKind = 'email' | 'phone'

@@ -18,6 +18,7 @@ import { ipKeyGenerator } from 'express-rate-limit'
 import { isbot } from 'isbot'
 import { z } from 'zod'
 import { SHA256_HEX } from '../../../common/normalize.js'
+import { eventId, ORDER_EVENTS } from '../../../common/event-id.js'
 import { domainCovers, DRY_RUN_HEADER, VISITOR_COOKIE, VISITOR_COOKIE_DAYS, VISITOR_ID_PATTERN, type ClickRecord, type CollectAnswer, type IdentifyRecord, type ReceiptRecord } from '../../../common/wire.js'
 import { DAY_MS, MINUTE_MS } from '../clock.js'
 import type { AppContext } from '../context.js'
@@ -146,6 +147,7 @@ export function collectRouter(ctx: AppContext): RequestHandler {
       const record = parseOr400(receiptSchema, json)
       visitor = canonicalVisitor(req, record.v)
       await store?.savePixelReceipt({ visitorId: visitor, eventName: record.n, eventId: record.i, orderKey: record.o, clientTime: record.t, receivedAt: now })
+      if (store) checkPixelEventId(ctx, record)
     } else if (kind === undefined) {
       const record = parseOr400(clickSchema, json)
       visitor = canonicalVisitor(req, record.v)
@@ -421,4 +423,21 @@ function toClickInput(record: z.output<typeof clickSchema>, visitor: string, ip:
     userAgent: userAgent.slice(0, 1024),
     capturedAt: now,
   }
+}
+
+/**
+ * A pixel order event with an event_id that is not ClickRelay's means another integration fires
+ * it too (TikTok for WooCommerce, Shopify's TikTok channel app, the page's own code), and TikTok
+ * cannot pair it with the server event: the purchase may count twice. Said in /admin/status.
+ */
+function checkPixelEventId(ctx: AppContext, record: ReceiptRecord): void {
+  if (!record.i || !ORDER_EVENTS.includes(record.n)) return
+  const ours = record.o ? eventId(record.n, record.o) : undefined
+  const foreign = ours ? record.i !== ours : !record.i.startsWith('ord_')
+  if (!foreign) return
+  const order = record.o ? ` for order ${record.o}` : ''
+  ctx.monitor.problem(
+    'foreign_pixel_event_id',
+    `the pixel fired ${record.n}${order} with event_id ${record.i}${ours ? `, not ClickRelay's ${ours}` : ", not one of ClickRelay's (ord_<order key>)"}: another integration sends this event too (TikTok for WooCommerce, Shopify's TikTok sales channel, or the page's own code), so TikTok cannot pair it with ClickRelay's server event and the purchase may count twice. Turn off that integration's ${record.n} (README: "Coexisting with TikTok's own integrations")`,
+  )
 }

@@ -13,7 +13,7 @@ import { startCheckpointer } from './checkpointer.js'
 import { groupCommit } from './group-commit.js'
 import type { TikTokEvent } from '../tiktok/types.js'
 import type { ReplayFilter, ReplayOutcome, ReplayRequest } from './store.js'
-import type { AcceptedOrder, AttemptRecord, DeletedCounts, DeletionSubject, EventFilter, EventStatus, LinkKind, BuildEvent, Click, ClickInput, DeliveryOutcome, IdentityInput, OrderInput, OutboxEvent, PixelReceiptInput, PurgeReport, QueueStats, Store } from './store.js'
+import type { AcceptedOrder, Attribution, AttemptRecord, DeletedCounts, DeletionSubject, EventFilter, EventStatus, LinkKind, BuildEvent, Click, ClickInput, DeliveryOutcome, IdentityInput, OrderInput, OrderSource, OutboxEvent, PixelReceiptInput, Provenance, PurgeReport, QueueStats, Store, WebhookDelivery } from './store.js'
 
 export function migrate(db: Database.Database, dir = SQL_DIR): number {
   const files = readdirSync(dir)
@@ -72,6 +72,32 @@ export function explainStatements(store: Store): StatementPlan[] {
 /** Rows per retention step: a step must hold the database for well under 10 ms (bench/growth.ts measures it). */
 const PURGE_CHUNK_ROWS = 50
 const PURGE_STEPS_PER_CHECKPOINT = 20
+
+interface WebhookDeliveryRow {
+  platform: WebhookDelivery['platform']
+  delivery_id: string
+  received_at: number
+  topic: string | null
+  outcome: WebhookDelivery['outcome']
+  reason: string | null
+  order_id: string | null
+}
+
+/**
+ * What the order's provenance keeps: its source's notes, and whose IP and user agent its event
+ * carries (the order's, else its visitor's latest click record's: tiktok/payload.ts), and a
+ * ttclid read from a reported landing URL.
+ */
+function provenanceOf(order: OrderInput, attributed: Attribution): Provenance {
+  const provenance: Provenance = { ...order.sourceNotes }
+  const lastSeen = attributed.lastSeen
+  if (order.ip) provenance.ipFrom = 'order'
+  else if (lastSeen?.ip) provenance.ipFrom = 'visitor_last_click'
+  if (order.userAgent) provenance.userAgentFrom = 'order'
+  else if (lastSeen?.userAgent) provenance.userAgentFrom = 'visitor_last_click'
+  if (attributed.reportedTtclid) provenance.reportedTtclid = attributed.reportedTtclid
+  return provenance
+}
 
 interface ClickRow {
   id: number
@@ -227,8 +253,16 @@ export function sqliteStore(db: Database.Database): Store {
   const attribution = sqliteAttributionRepository(db)
   const upsertOrderIdentity = (visitorId: string, kind: 'email' | 'phone', hash: string, at: number) => upsertIdentity.run({ visitorId, kind, hash, at })
   const insertOrder = db.prepare(`
-    INSERT INTO orders (order_id, event_id, visitor_id, email_sha256, phone_sha256, value, currency, event_time_s, click_id, linked_by, attribution_rule, received_at)
-    VALUES (@orderId, @eventId, @visitorId, @emailHash, @phoneHash, @value, @currency, @eventTimeS, @clickId, @linkedBy, @rule, @receivedAt)`)
+    INSERT INTO orders (order_id, event_id, visitor_id, email_sha256, phone_sha256, value, currency, event_time_s, click_id, linked_by, attribution_rule, received_at, source, provenance)
+    VALUES (@orderId, @eventId, @visitorId, @emailHash, @phoneHash, @value, @currency, @eventTimeS, @clickId, @linkedBy, @rule, @receivedAt, @source, @provenance)`)
+  const selectWebhookDelivery = db.prepare<{ platform: string; deliveryId: string }, WebhookDeliveryRow>(`
+    SELECT platform, delivery_id, received_at, topic, outcome, reason, order_id FROM webhook_deliveries WHERE platform = @platform AND delivery_id = @deliveryId`)
+  const insertWebhookDelivery = db.prepare(`
+    INSERT INTO webhook_deliveries (platform, delivery_id, received_at, topic, outcome, reason, order_id)
+    VALUES (@platform, @deliveryId, @receivedAt, @topic, @outcome, @reason, @orderId) ON CONFLICT DO NOTHING`)
+  const webhookActivityStmt = db.prepare<{ since: number }, { platform: WebhookDelivery['platform']; outcome: WebhookDelivery['outcome']; reason: string | null; count: number; last_at: number }>(`
+    SELECT platform, outcome, reason, COUNT(*) AS count, MAX(received_at) AS last_at FROM webhook_deliveries
+    WHERE received_at >= @since GROUP BY platform, outcome, reason ORDER BY platform, outcome, reason`)
   const insertEvent = db.prepare(`
     INSERT INTO events (destination, event_name, event_id, order_id, payload, test_event_code, next_attempt_at, created_at)
     VALUES ('tiktok', @eventName, @eventId, @orderId, @payload, @testEventCode, @now, @now)`)
@@ -271,7 +305,7 @@ export function sqliteStore(db: Database.Database): Store {
   const readSetting = db.prepare<{ key: string }, { value: string }>(`SELECT value FROM settings WHERE key = @key`)
 
   const orderReport = db.prepare<{ orderId: string }, Record<string, unknown> & { order_id: string; event_id: string; event_time_s: number; linked_by: LinkKind | null; attribution_rule: AttributionRule | null; click_id: number | null; event_name: string | null }>(`
-    SELECT o.order_id, o.event_id, o.event_time_s, o.linked_by, o.attribution_rule, o.click_id, c.*,
+    SELECT o.order_id, o.event_id, o.event_time_s, o.linked_by, o.attribution_rule, o.click_id, o.source, o.provenance, c.*,
            e.event_name, e.status, e.attempts, e.last_error, e.delivered_at, e.test_event_code
     FROM orders o LEFT JOIN clicks c ON c.id = o.click_id LEFT JOIN events e ON e.order_id = o.order_id
     WHERE o.order_id = @orderId`)
@@ -372,6 +406,7 @@ export function sqliteStore(db: Database.Database): Store {
     ['clicks', db.prepare(`DELETE FROM clicks WHERE rowid IN (SELECT rowid FROM clicks WHERE captured_at < @cutoff ORDER BY captured_at LIMIT @limit)`)],
     ['identities', db.prepare(`DELETE FROM identities WHERE rowid IN (SELECT rowid FROM identities WHERE last_seen < @cutoff ORDER BY last_seen LIMIT @limit)`)],
     ['pixel_receipts', db.prepare(`DELETE FROM pixel_receipts WHERE rowid IN (SELECT rowid FROM pixel_receipts WHERE received_at < @cutoff ORDER BY received_at LIMIT @limit)`)],
+    ['webhook_deliveries', db.prepare(`DELETE FROM webhook_deliveries WHERE rowid IN (SELECT rowid FROM webhook_deliveries WHERE received_at < @cutoff ORDER BY received_at LIMIT @limit)`)],
   ] as const
   // Orders to scrub, after (received_at, rowid) = @after: an order skipped because its event
   // still waits is not read again by the next chunk.
@@ -381,7 +416,7 @@ export function sqliteStore(db: Database.Database): Store {
     FROM orders
     WHERE scrubbed_at IS NULL AND received_at < @cutoff AND (received_at, rowid) > (@afterTime, @afterRow)
     ORDER BY received_at, rowid LIMIT @limit`)
-  const scrubOrder = db.prepare(`UPDATE orders SET visitor_id = NULL, email_sha256 = NULL, phone_sha256 = NULL, click_id = NULL, scrubbed_at = @now WHERE rowid = @row`)
+  const scrubOrder = db.prepare(`UPDATE orders SET visitor_id = NULL, email_sha256 = NULL, phone_sha256 = NULL, click_id = NULL, provenance = json_remove(provenance, '$.reportedTtclid'), scrubbed_at = @now WHERE rowid = @row`)
   const eventsOfOrder = db.prepare<{ orderId: string }, { id: number; payload: string }>(`SELECT id, payload FROM events WHERE order_id = @orderId`)
   const scrubEventPayload = db.prepare(`UPDATE events SET payload = @payload WHERE id = @id`)
   const purgeStepTx = db.transaction((work: () => unknown) => work())
@@ -431,6 +466,8 @@ export function sqliteStore(db: Database.Database): Store {
     const event = build(order, attributed)
     insertOrder.run({
       ...order,
+      source: order.source ?? 'api',
+      provenance: JSON.stringify(provenanceOf(order, attributed)),
       clickId: attributed.click?.id ?? null,
       linkedBy: attributed.linkedBy ?? null,
       rule: attributed.rule ?? null,
@@ -514,6 +551,18 @@ export function sqliteStore(db: Database.Database): Store {
     async acceptOrder(order, scope, build, testEventCode) {
       return acceptOrderTx.immediate(order, scope, build, testEventCode)
     },
+    async webhookDelivery(platform, deliveryId) {
+      const row = selectWebhookDelivery.get({ platform, deliveryId })
+      if (!row) return undefined
+      return { platform: row.platform, deliveryId: row.delivery_id, receivedAt: row.received_at, topic: opt(row.topic), outcome: row.outcome, reason: opt(row.reason), orderId: opt(row.order_id) }
+    },
+    async recordWebhookDelivery(delivery) {
+      const params = { ...delivery, topic: delivery.topic ?? null, reason: delivery.reason ?? null, orderId: delivery.orderId ?? null }
+      return insertWebhookDelivery.run(params).changes === 1
+    },
+    async webhookActivity(since) {
+      return webhookActivityStmt.all({ since }).map((row) => ({ platform: row.platform, outcome: row.outcome, reason: opt(row.reason), count: row.count, lastAt: row.last_at }))
+    },
     async claimDueEvents(now, limit, leaseUntil) {
       return claimTx.immediate(now, limit, leaseUntil)
     },
@@ -582,6 +631,8 @@ export function sqliteStore(db: Database.Database): Store {
       return {
         orderId: row.order_id,
         eventId: row.event_id,
+        source: (row.source as OrderSource | null) ?? 'api',
+        provenance: typeof row.provenance === 'string' ? (JSON.parse(row.provenance) as Provenance) : {},
         eventTimeS: row.event_time_s,
         linkedBy: opt(row.linked_by),
         rule: opt(row.attribution_rule),

@@ -24,8 +24,36 @@ export interface Click extends ClickInput {
   id: number
 }
 
+/** Where an order came from: POST /orders, or a platform's webhook (../webhooks/). */
+export type OrderSource = 'api' | 'shopify' | 'woocommerce' | 'stripe'
+
+/** Where an order's facts came from, as its source tells: kept with the order for GET /admin/orders/:id. */
+export interface SourceNotes {
+  /** The platform's ID of the webhook delivery, and its topic or event type. */
+  deliveryId?: string
+  topic?: string
+  /** The payload field that carried the visitor ID, e.g. `note_attributes._cr_vid`. */
+  visitorIdFrom?: string
+  /** The payload field that carried the landing URL a ttclid was read from, e.g. `landing_site`. */
+  landingUrlFrom?: string
+}
+
+/** An order's provenance: its source's notes, and what acceptance found. */
+export interface Provenance extends SourceNotes {
+  /** Whose IP and user agent the event carries: the order's own, or the visitor's latest click record's. */
+  ipFrom?: 'order' | 'visitor_last_click'
+  userAgentFrom?: 'order' | 'visitor_last_click'
+  /** The ttclid read from the reported landing URL, when no click record holds it (rule `landing_url`). */
+  reportedTtclid?: string
+}
+
 /** A validated order with its match keys already hashed. */
 export interface OrderInput {
+  /** Where it came from; `api` when not given. */
+  source?: OrderSource
+  sourceNotes?: SourceNotes
+  /** The ttclid in the landing URL the order platform reported, for attribution's last resort. */
+  landingTtclid?: string
   orderId: string
   eventName: string
   eventId: string
@@ -186,6 +214,27 @@ export interface PixelReceiptInput {
   receivedAt: number
 }
 
+/** One delivery of a platform's webhook, by the platform's own delivery ID. */
+export interface WebhookDelivery {
+  platform: Exclude<OrderSource, 'api'>
+  deliveryId: string
+  topic: string | undefined
+  receivedAt: number
+  /** What it led to: a new order, an order already accepted, or nothing (not a paid order). */
+  outcome: 'accepted' | 'duplicate' | 'ignored'
+  reason: string | undefined
+  orderId: string | undefined
+}
+
+/** Webhook deliveries since a time, counted by platform, outcome and reason. */
+export interface WebhookCount {
+  platform: WebhookDelivery['platform']
+  outcome: WebhookDelivery['outcome']
+  reason: string | undefined
+  count: number
+  lastAt: number
+}
+
 /** Whose data a deletion request covers: any of a visitor ID, an email hash, a phone hash. */
 export interface DeletionSubject {
   visitorId: string | undefined
@@ -208,7 +257,7 @@ export interface PurgeOptions {
 }
 
 export interface PurgeReport {
-  /** Rows deleted, by table: clicks, identities, pixel_receipts. */
+  /** Rows deleted, by table: clicks, identities, pixel_receipts, webhook_deliveries. */
   deleted: DeletedCounts
   /** Orders scrubbed of personal data, and the events whose payloads were scrubbed with them. */
   scrubbed: { orders: number; events: number }
@@ -223,6 +272,8 @@ export interface PurgeReport {
 export interface OrderReport {
   orderId: string
   eventId: string
+  source: OrderSource
+  provenance: Provenance
   eventTimeS: number
   linkedBy: LinkKind | undefined
   /** The rule that gave the order its click; undefined for orders accepted before rules were recorded (migration 006). */
@@ -251,6 +302,12 @@ export interface Store {
    * that transaction by the rules in ../attribution/, within `scope`.
    */
   acceptOrder(order: OrderInput, scope: AttributionScope, build: BuildEvent, testEventCode: string | undefined): Promise<AcceptedOrder>
+  /** A webhook delivery already handled, by the platform's delivery ID. */
+  webhookDelivery(platform: WebhookDelivery['platform'], deliveryId: string): Promise<WebhookDelivery | undefined>
+  /** Records a handled delivery; false when that delivery ID was recorded already (a redelivery raced it). */
+  recordWebhookDelivery(delivery: WebhookDelivery): Promise<boolean>
+  /** Deliveries since `since`, counted by platform, outcome and reason, for /admin/status. */
+  webhookActivity(since: number): Promise<WebhookCount[]>
   /** Leases up to `limit` due events until `leaseUntil`; a crash leaves them to be claimed again after it. */
   claimDueEvents(now: number, limit: number, leaseUntil: number): Promise<OutboxEvent[]>
   recordOutcomes(outcomes: DeliveryOutcome[], now: number): Promise<void>

@@ -8,7 +8,7 @@ import type { TikTokEvent, TikTokUser, TrackRequest } from './types.js'
 
 export function buildOrderEvent(order: OrderInput, attribution: Attribution): TikTokEvent {
   const user: TikTokUser = {}
-  const ttclid = attribution.click?.ttclid
+  const ttclid = attribution.click?.ttclid ?? attribution.reportedTtclid
   if (ttclid) user.ttclid = ttclid
   if (attribution.ttp) user.ttp = attribution.ttp
   if (order.emailHash) user.email = [order.emailHash]

@@ -41,7 +41,7 @@ describe('privacy', () => {
     await postClick(collector.url, { v: 'retention_new_0001', u: 'https://shop.example/?ttclid=E.C.P.new' })
     clock.advance(11 * DAY_MS)
     const report = await collector.store.purgeBefore(clock.now() - 30 * DAY_MS, { now: clock.now(), scrub: scrubEvent })
-    assert.deepEqual(report.deleted, { clicks: 1, identities: 0, pixel_receipts: 0 })
+    assert.deepEqual(report.deleted, { clicks: 1, identities: 0, pixel_receipts: 0, webhook_deliveries: 0 })
     assert.equal(count('clicks', `visitor_id = 'retention_old_0001'`), 0)
     assert.equal(count('clicks', `visitor_id = 'retention_new_0001'`), 1)
   })

@@ -77,7 +77,7 @@ describe('retention over HTTP', () => {
     clock.advance(11 * DAY_MS)
     const report = await collector.store.purgeBefore(clock.now() - 30 * DAY_MS, { now: clock.now(), scrub: scrubEvent, chunkSize: 2 })
     // The click, the email identity (from identify() and the order: one row) and the phone's, the receipt.
-    assert.deepEqual(report.deleted, { clicks: 1, identities: 2, pixel_receipts: 1 })
+    assert.deepEqual(report.deleted, { clicks: 1, identities: 2, pixel_receipts: 1, webhook_deliveries: 0 })
     assert.deepEqual(report.scrubbed, { orders: 1, events: 1 })
     assert.equal(report.waiting, 0)
 
@@ -85,7 +85,8 @@ describe('retention over HTTP', () => {
     const [order] = rows<Record<string, unknown>>(collector.dbPath, `SELECT * FROM orders WHERE order_id = 'old-1'`)
     // Every column is either scrubbed or kept for the books: a new column has to be placed here.
     const PERSONAL = ['visitor_id', 'email_sha256', 'phone_sha256', 'click_id']
-    const BOOKS = ['order_id', 'event_id', 'value', 'currency', 'event_time_s', 'linked_by', 'attribution_rule', 'received_at', 'scrubbed_at']
+    // provenance keeps where the order's facts came from (delivery ID, topic, field names); a ttclid in it goes.
+    const BOOKS = ['order_id', 'event_id', 'value', 'currency', 'event_time_s', 'linked_by', 'attribution_rule', 'received_at', 'scrubbed_at', 'source', 'provenance']
     assert.deepEqual(Object.keys(order!).filter((column) => !PERSONAL.includes(column) && !BOOKS.includes(column)), [], 'orders columns neither scrubbed nor kept')
     assert.deepEqual(Object.fromEntries(PERSONAL.map((column) => [column, order![column]])), { visitor_id: null, email_sha256: null, phone_sha256: null, click_id: null })
     assert.deepEqual({ order_id: order!.order_id, value: order!.value, currency: order!.currency, linked_by: order!.linked_by, scrubbed_at: order!.scrubbed_at }, { order_id: 'old-1', value: 42.5, currency: 'EUR', linked_by: 'visitor_id', scrubbed_at: clock.now() })
@@ -113,7 +114,7 @@ describe('retention over HTTP', () => {
     assert.equal((JSON.parse(fresh!.payload) as TikTokEvent).user.ip, IP)
     assert.equal(fresh!.email_sha256, sha('new@example.com'))
     const again = await collector.store.purgeBefore(clock.now() - 30 * DAY_MS, { now: clock.now(), scrub: scrubEvent, chunkSize: 2 })
-    assert.deepEqual({ deleted: again.deleted, scrubbed: again.scrubbed }, { deleted: { clicks: 0, identities: 0, pixel_receipts: 0 }, scrubbed: { orders: 0, events: 0 } })
+    assert.deepEqual({ deleted: again.deleted, scrubbed: again.scrubbed }, { deleted: { clicks: 0, identities: 0, pixel_receipts: 0, webhook_deliveries: 0 }, scrubbed: { orders: 0, events: 0 } })
   })
 })
 
@@ -160,6 +161,10 @@ describe('retention in the store', () => {
       await store.saveClick({ visitorId: `visitor_${String(i).padStart(12, '0')}`, ttclid: `E.C.P.${i}`, ttp: undefined, utm: {}, landingUrl: 'https://shop.example/', referrer: undefined, inApp: false, ip: '198.51.100.9', userAgent: 'UA', capturedAt: T0 + i })
     }
     for (let n = 0; n < 6; n++) await accept(order(n, T0 + DAY_MS))
+    // Three webhook deliveries: two past the retention age, one within it.
+    for (const [id, at] of [['old-1', T0], ['old-2', T0 + 1], ['new-1', T0 + 39 * DAY_MS]] as const) {
+      assert.equal(await store.recordWebhookDelivery({ platform: 'shopify', deliveryId: id, topic: 'orders/paid', receivedAt: at, outcome: 'ignored', reason: 'test', orderId: undefined }), true)
+    }
     // All delivered but o-0 (its event still pending) and o-1 (sending: its request is in flight).
     const claimed = await store.claimDueEvents(T0 + DAY_MS, 100, T0 + 2 * DAY_MS)
     assert.equal(claimed.length, 6)
@@ -181,12 +186,13 @@ describe('retention in the store', () => {
     }
     const report: PurgeReport = await purge
 
-    assert.deepEqual(report.deleted, { clicks: 7, identities: 6, pixel_receipts: 0 })
+    assert.deepEqual(report.deleted, { clicks: 7, identities: 6, pixel_receipts: 0, webhook_deliveries: 2 })
+    assert.deepEqual(rows<{ delivery_id: string }>(dbPath, `SELECT delivery_id FROM webhook_deliveries`), [{ delivery_id: 'new-1' }])
     assert.deepEqual(report.scrubbed, { orders: 4, events: 4 })
     assert.equal(report.waiting, 2)
     // A table of n rows takes floor(n / 2) + 1 steps of at most 2 rows (the last finds fewer): clicks 4, identities 4,
-    // receipts 1, orders 4 (6 candidates: 2, 2, 2, then none).
-    assert.equal(report.steps, 4 + 4 + 1 + 4)
+    // receipts 1, webhook deliveries 2, orders 4 (6 candidates: 2, 2, 2, then none).
+    assert.equal(report.steps, 4 + 4 + 1 + 2 + 4)
     assert.ok(report.longestStepMs > 0 && Number.isFinite(report.longestStepMs))
     assert.ok(turns >= report.steps, `the event loop ran ${turns} times during ${report.steps} steps`)
 

@@ -11,6 +11,7 @@ import { collectRouter } from './routes/collect.js';
 import { healthRouter } from './routes/health.js';
 import { ordersRouter } from './routes/orders.js';
 import { scriptRouter } from './routes/script.js';
+import { webhooksRouter } from './webhooks/router.js';
 export function createApp(options) {
     const app = express();
     app.disable('x-powered-by');
@@ -21,6 +22,7 @@ export function createApp(options) {
     app.use(collectRouter(options));
     app.use(scriptRouter());
     app.use(ordersRouter(options));
+    app.use(webhooksRouter(options));
     app.use(healthRouter(options));
     app.use(adminRouter(options));
     if (options.sandbox) {

@@ -60,6 +60,11 @@ const schema = z.object({
     CLICKRELAY_RETRY_BASE_MS: integer(1, 3_600_000, 'a number of milliseconds').default(1_000),
     CLICKRELAY_RETRY_MAX_MS: integer(1, 86_400_000, 'a number of milliseconds').default(600_000),
     CLICKRELAY_PURCHASE_EVENT: z.enum(PURCHASE_EVENTS).default('Purchase'),
+    CLICKRELAY_SHOPIFY_WEBHOOK_SECRET: optional,
+    CLICKRELAY_WOOCOMMERCE_WEBHOOK_SECRET: optional,
+    CLICKRELAY_STRIPE_WEBHOOK_SECRET: optional.pipe(z.string().startsWith('whsec_', "the endpoint's signing secret from Stripe, starting with whsec_").optional()),
+    CLICKRELAY_ACCEPT_TEST_ORDERS: z.enum(['true', 'false'], { error: 'true or false' }).default('false'),
+    CLICKRELAY_STRIPE_ORDER_KEY: z.enum(['session_id', 'client_reference_id'], { error: 'session_id or client_reference_id' }).default('session_id'),
     CLICKRELAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 /** Every environment variable the collector reads; deploy/clickrelay.env.example and the README's table list each one. */
@@ -140,6 +145,13 @@ export function loadConfig(env) {
             maxAgeDays: e.CLICKRELAY_EVENT_MAX_AGE_DAYS,
             retryBaseMs: e.CLICKRELAY_RETRY_BASE_MS,
             retryMaxMs: Math.max(e.CLICKRELAY_RETRY_MAX_MS, e.CLICKRELAY_RETRY_BASE_MS),
+        },
+        webhooks: {
+            shopifySecret: e.CLICKRELAY_SHOPIFY_WEBHOOK_SECRET,
+            woocommerceSecret: e.CLICKRELAY_WOOCOMMERCE_WEBHOOK_SECRET,
+            stripeSecret: e.CLICKRELAY_STRIPE_WEBHOOK_SECRET,
+            acceptTestOrders: e.CLICKRELAY_ACCEPT_TEST_ORDERS === 'true',
+            stripeOrderKey: e.CLICKRELAY_STRIPE_ORDER_KEY,
         },
         logLevel: e.CLICKRELAY_LOG_LEVEL,
     };

@@ -11,9 +11,10 @@ export const RULES = {
     phone: 'A browser that gave the same phone number (through identify() or an earlier order) landed with this ttclid.',
     shared_click: "The buyer's browser landed with this ttclid after another browser did (the same ad link opened in two browsers, or sent on): the order carries that ttclid from its first capture, and nothing else of the other browser's (its other clicks, _ttp, email or phone).",
     shared_link: "This ttclid reached more browsers than CLICKRELAY_SHARED_LINK_BROWSERS (a link passed around): it counts for each browser that landed with it, here the buyer's, and links none of them to another.",
+    landing_url: "Nothing of the buyer's (visitor ID, email, phone) led to an ad click, but the order platform reported the landing URL of the order's session, and it carried this ttclid.",
 };
 /** The rule for a click first captured in the buyer's cluster, by the link that reached its browser. */
-const RULE_OF_LINK = { visitor_id: 'same_browser', email: 'email', phone: 'phone', ttclid: 'shared_click' };
+const RULE_OF_LINK = { visitor_id: 'same_browser', email: 'email', phone: 'phone', ttclid: 'shared_click', landing_url: 'landing_url' };
 /** A visitor reached from the buyer's own is named by that link; further hops keep the first link. */
 export function hop(via, next) {
     return via === 'visitor_id' ? next : via;
@@ -87,15 +88,26 @@ export function* attribution(buyer, scope) {
     const cluster = yield* personCluster(buyer);
     const visitors = [...cluster.keys()];
     if (!visitors.length)
-        return { click: undefined, linkedBy: undefined, rule: undefined, ttp: undefined, lastSeen };
+        return { ...(yield* fromLandingUrl(buyer, window)), ttp: undefined, lastSeen };
     const ttp = (yield* read((r) => r.latestClickWith('ttp', visitors, window)))?.ttp;
     const latest = yield* read((r) => r.latestClickWith('ttclid', visitors, window));
     const ttclid = latest?.ttclid;
     if (!latest || !ttclid)
-        return { click: undefined, linkedBy: undefined, rule: undefined, ttp, lastSeen };
+        return { ...(yield* fromLandingUrl(buyer, window)), ttp, lastSeen };
     // Counted up to one past the threshold: a viral link costs as much as a link in 21 browsers.
     const shared = isSharedLink(yield* read((r) => r.browsersWithTtclid(ttclid, window, sharedLinkBrowsers + 1)), sharedLinkBrowsers);
     // A shared link's records are read in the cluster only; otherwise the click's first capture in any browser.
     const first = yield* read((r) => r.firstCaptureOf(ttclid, window, shared ? visitors : undefined));
     return { ...chooseClick(cluster, first ?? latest, shared), ttp, lastSeen };
+}
+/**
+ * The last resort: the ttclid in the landing URL the order platform reported. It is the order's
+ * own session, so it needs no link; its first capture by the script, if any, says where it landed.
+ */
+function* fromLandingUrl(buyer, window) {
+    const ttclid = buyer.landingTtclid;
+    if (!ttclid)
+        return { click: undefined, linkedBy: undefined, rule: undefined };
+    const click = yield* read((r) => r.firstCaptureOf(ttclid, window, undefined));
+    return { click, reportedTtclid: click ? undefined : ttclid, linkedBy: 'landing_url', rule: 'landing_url' };
 }

@@ -20,6 +20,7 @@ import { hashEmail, hashPhone } from '../hashing.js';
 import { ageSeconds, DAY_MS, HOUR_MS } from '../clock.js';
 import { RULES } from '../attribution/rules.js';
 import { clientIp } from '../origin.js';
+import { WEBHOOK_SOURCES } from '../webhooks/router.js';
 const ENDED = ['delivered', 'failed', 'expired'];
 const STATUSES = ['pending', 'sending', ...ENDED];
 const rowId = z.coerce.number({ error: 'must be an event id' }).int().positive();
@@ -132,6 +133,7 @@ export function adminRouter(ctx) {
         const queue = await ctx.store.queueStats();
         const lastAccepted = await ctx.store.lastDeliveredAt();
         const delivery = ctx.deliveryStatus();
+        const webhooks = await ctx.store.webhookActivity(now - DAY_MS);
         res.set('Cache-Control', 'no-store').json({
             mode: ctx.config.mode,
             public_url: ctx.config.publicUrl ?? null,
@@ -139,6 +141,7 @@ export function adminRouter(ctx) {
             clicks: { last_hour: hour.clicks, last_24h: day.clicks, with_ttclid_last_24h: day.adClicks },
             refusals: { last_hour: ctx.monitor.refusals(HOUR_MS), last_24h: ctx.monitor.refusals(DAY_MS) },
             orders: { last_hour: ordersJson(hour), last_24h: ordersJson(day) },
+            webhooks: webhooksJson(ctx, webhooks),
             queue: { waiting: queue.waiting, oldest_waiting_age_s: ageSeconds(now, queue.oldestWaitingSince) },
             delivery: {
                 state: delivery.state,
@@ -159,6 +162,8 @@ export function adminRouter(ctx) {
         res.json({
             order_id: order.orderId,
             event_id: order.eventId,
+            source: order.source,
+            provenance: provenanceJson(order),
             attribution: click
                 ? {
                     ttclid: click.ttclid,
@@ -171,7 +176,9 @@ export function adminRouter(ctx) {
                     why: order.rule ? RULES[order.rule] : UNRECORDED_RULE,
                     summary: describeAttribution(click, order.linkedBy),
                 }
-                : { rule: null, summary: 'no ttclid: no click from a TikTok ad is linked to this buyer' },
+                : order.provenance.reportedTtclid && order.rule
+                    ? { ttclid: order.provenance.reportedTtclid, captured_at: null, linked_by: order.linkedBy, rule: order.rule, why: RULES[order.rule], summary: `ttclid read from the order's ${order.provenance.landingUrlFrom ?? 'landing URL'}; no browser with ClickRelay's script captured it` }
+                    : { rule: null, summary: 'no ttclid: no click from a TikTok ad is linked to this buyer' },
             pixel: pixelPairing(order),
             event: order.event && {
                 name: order.event.name,
@@ -280,7 +287,7 @@ function age(ms) {
 }
 /** For orders accepted before the rule was recorded with them (migration 006). */
 const UNRECORDED_RULE = 'Accepted before the collector recorded the rule that applied; linked_by names the first link from the buyer.';
-const LINKS = { visitor_id: 'the same browser', email: 'email', phone: 'phone', ttclid: 'the same ad click opened in another browser' };
+const LINKS = { visitor_id: 'the same browser', email: 'email', phone: 'phone', ttclid: 'the same ad click opened in another browser', landing_url: "the landing URL the order platform reported" };
 /** "ttclid captured 2026-06-14 on /products/trail-jacket in TikTok's in-app browser, linked by email" */
 function describeAttribution(click, linkedBy) {
     const where = URL.canParse(click.landingUrl) ? new URL(click.landingUrl).pathname : click.landingUrl;
@@ -295,4 +302,34 @@ function pixelPairing(order) {
     const names = [...new Set(order.pixelEvents.map((e) => e.eventName))];
     const status = !names.length ? 'server_only' : order.event && names.includes(order.event.name) ? 'paired' : 'different_event_name';
     return { status, events: order.pixelEvents.map((e) => ({ event: e.eventName, received_at: new Date(e.receivedAt).toISOString() })) };
+}
+const NETWORK_FROM = { order: 'the order', visitor_last_click: "the visitor's latest click record (the platform sends none)" };
+/** Where the order came from and where each of its facts was read: what the source noted, in the words of GET /admin/orders/:id. */
+function provenanceJson(order) {
+    const p = order.provenance;
+    return {
+        delivery_id: p.deliveryId ?? null,
+        topic: p.topic ?? null,
+        visitor_id_from: p.visitorIdFrom ?? null,
+        landing_url_from: p.landingUrlFrom ?? null,
+        ip_from: p.ipFrom ? NETWORK_FROM[p.ipFrom] : null,
+        user_agent_from: p.userAgentFrom ? NETWORK_FROM[p.userAgentFrom] : null,
+    };
+}
+/** Each platform: on or off, and its deliveries of the last 24 hours by outcome, with the reasons for the ignored ones. */
+function webhooksJson(ctx, counts) {
+    return Object.fromEntries(WEBHOOK_SOURCES.map((source) => {
+        const mine = counts.filter((c) => c.platform === source.platform);
+        const total = (outcome) => mine.filter((c) => c.outcome === outcome).reduce((sum, c) => sum + c.count, 0);
+        const last = mine.reduce((latest, c) => Math.max(latest, c.lastAt), 0);
+        return [
+            source.platform,
+            {
+                enabled: Boolean(source.secret(ctx.config)),
+                last_24h: { accepted: total('accepted'), duplicate: total('duplicate'), ignored: total('ignored') },
+                ignored_reasons_24h: mine.filter((c) => c.outcome === 'ignored').map((c) => ({ reason: c.reason ?? null, count: c.count })),
+                last_delivery_at: last ? new Date(last).toISOString() : null,
+            },
+        ];
+    }));
 }

@@ -8,105 +8,15 @@
  * left out of the event and named in `warnings`.
  */
 import express, { Router } from 'express';
-import { isIP } from 'node:net';
-import { z } from 'zod';
-import { eventId } from '../../../common/event-id.js';
-import { VISITOR_ID_PATTERN } from '../../../common/wire.js';
-import { DAY_MS } from '../clock.js';
-import { describeZodError, HttpError, parseOr400 } from '../errors.js';
-import { hashEmail, hashPhone } from '../hashing.js';
+import { HttpError } from '../errors.js';
+import { acceptOrderBody } from '../orders/accept.js';
 import { SIGNATURE_HEADER, verifySignature } from '../sign.js';
-import { buildOrderEvent } from '../tiktok/payload.js';
-const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
-/** Clicks captured a little after the order's event_time still count: the shop's clock and ours may differ. */
-const CLOCK_SKEW_MS = 10 * 60_000;
-const PAID_ONLY = ' (POST /orders takes confirmed, paid orders only)';
-const key = z.union([z.string().trim().min(1).max(200), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)]).transform(String);
-const money = z.number().finite().nonnegative();
-/** What the event cannot do without: a 400 when one is missing or wrong. */
-const requiredSchema = z.object({
-    order_id: key,
-    value: money,
-    currency: z
-        .string()
-        .transform((v) => v.trim().toUpperCase())
-        .refine((v) => /^[A-Z]{3}$/.test(v) && CURRENCIES.has(v), 'must be an ISO 4217 currency code, e.g. USD'),
-    url: z
-        .string()
-        .max(4096)
-        .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an absolute http(s) URL'),
-});
-const MAX_CONTENTS = 1000;
-/** Bad contents lines named one by one; past this, counted. */
-const MAX_LINE_WARNINGS = 10;
-const contentLine = z.object({ content_id: key, quantity: z.number().int().positive(), price: money });
-/** Enrichment: each is checked on its own, and left out with a warning when it cannot be used. */
-const optionalSchemas = {
-    email: z.string().max(320),
-    phone: z.string().max(64),
-    visitor_id: z.string().regex(VISITOR_ID_PATTERN, 'must be the cr_vid cookie value (16 to 64 characters of A-Z, a-z, 0-9, _ and -)'),
-    ip: z
-        .string()
-        .trim()
-        .refine((v) => isIP(v) !== 0, 'must be an IPv4 or IPv6 address'),
-    // A user agent is any printable header value; control characters mean it was mangled on the way.
-    user_agent: z
-        .string()
-        .trim()
-        .min(1)
-        .max(1024)
-        .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'must be a printable header value'),
-    event_time: z
-        .number()
-        .int()
-        .positive()
-        .refine((v) => v < 1e11, 'must be Unix seconds, not milliseconds'),
-};
-/** The optional fields that can be used; each one that cannot is named in `warnings`. A null counts as absent. */
-function readOptional(body, warnings) {
-    const fields = {};
-    for (const [name, schema] of Object.entries(optionalSchemas)) {
-        const value = body[name];
-        if (value === undefined || value === null)
-            continue;
-        const result = schema.safeParse(value);
-        if (result.success)
-            fields[name] = result.data;
-        else
-            warnings.push(`${name}: ${describeZodError(result.error)}; ${name === 'event_time' ? 'the time the order was received is sent instead' : 'left out of the event'}`);
-    }
-    return fields;
-}
-/** The contents lines that can be used; a bad line is left out and named, the rest are kept. */
-function readContents(value, warnings) {
-    if (value === undefined || value === null)
-        return [];
-    if (!Array.isArray(value)) {
-        warnings.push('contents: must be an array of {content_id, quantity, price}; left out of the event');
-        return [];
-    }
-    if (value.length > MAX_CONTENTS)
-        warnings.push(`contents: more than ${MAX_CONTENTS} lines; lines after the ${MAX_CONTENTS}th left out of the event`);
-    const lines = [];
-    let bad = 0;
-    value.slice(0, MAX_CONTENTS).forEach((line, i) => {
-        const result = contentLine.safeParse(line);
-        if (result.success)
-            lines.push(result.data);
-        else if (++bad <= MAX_LINE_WARNINGS)
-            warnings.push(`contents[${i}]${result.error.issues[0]?.path.length ? '.' : ': '}${describeZodError(result.error)}; line left out of the event`);
-    });
-    if (bad > MAX_LINE_WARNINGS)
-        warnings.push(`contents: ${bad - MAX_LINE_WARNINGS} more lines that cannot be used left out of the event`);
-    return lines;
-}
 export function ordersRouter(ctx) {
     const router = Router();
-    const { config, clock, store } = ctx;
+    const { config, clock } = ctx;
     router.post('/orders', express.raw({ type: () => true, limit: '256kb' }), async (req, res) => {
         const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-        const now = clock.now();
-        const verification = verifySignature(config.orderSecret, req.get(SIGNATURE_HEADER), raw, Math.floor(now / 1000));
+        const verification = verifySignature(config.orderSecret, req.get(SIGNATURE_HEADER), raw, Math.floor(clock.now() / 1000));
         if (!verification.ok)
             throw new HttpError(401, 'invalid_signature', verification.reason);
         let json;
@@ -116,47 +26,8 @@ export function ordersRouter(ctx) {
         catch {
             throw new HttpError(400, 'invalid_json', 'request body is not valid JSON');
         }
-        const body = parseOr400(requiredSchema, json, PAID_ONLY);
-        const fields = json;
-        const warnings = [];
-        const optional = readOptional(fields, warnings);
-        const contents = readContents(fields.contents, warnings);
-        if (optional.event_time !== undefined && optional.event_time * 1000 > now + CLOCK_SKEW_MS) {
-            warnings.push('event_time: is in the future (send the time the order was paid, in Unix seconds); the time the order was received is sent instead');
-            optional.event_time = undefined;
-        }
-        const emailHash = optional.email ? hashEmail(optional.email) : undefined;
-        if (optional.email && !emailHash)
-            warnings.push('email: not an email address; left out of the event');
-        const phoneHash = optional.phone ? hashPhone(optional.phone, config.defaultCountry) : undefined;
-        if (optional.phone && !phoneHash)
-            warnings.push('phone: cannot be normalised to E.164 (set CLICKRELAY_DEFAULT_COUNTRY for national numbers); left out of the event');
-        const eventName = config.tiktok.purchaseEvent;
-        const order = {
-            orderId: body.order_id,
-            eventName,
-            eventId: eventId(eventName, body.order_id),
-            visitorId: optional.visitor_id,
-            emailHash,
-            phoneHash,
-            value: body.value,
-            currency: body.currency,
-            contents,
-            ip: optional.ip,
-            userAgent: optional.user_agent,
-            url: body.url,
-            eventTimeS: optional.event_time ?? Math.floor(now / 1000),
-            receivedAt: now,
-        };
-        const orderTime = order.eventTimeS * 1000;
-        const window = { from: orderTime - config.clickWindowDays * DAY_MS, to: orderTime + CLOCK_SKEW_MS, sharedLinkBrowsers: config.sharedLinkBrowsers };
-        const accepted = await store.acceptOrder(order, window, buildOrderEvent, config.tiktok.testEventCode);
-        if (accepted.created)
-            ctx.onEnqueued();
-        ctx.log.info({ order_id: accepted.orderId, event_id: accepted.eventId, created: accepted.created, ...(warnings.length ? { warnings } : {}) }, accepted.created ? 'order accepted' : 'order resent; already accepted');
-        // The backend that sends a field TikTok cannot use loses matches on every order: say so in /admin/status.
-        if (warnings.length)
-            ctx.monitor.problem('order_fields_left_out', `POST /orders accepted order ${accepted.orderId} without what could not be used: ${warnings.join('; ')}. Fix what your backend sends: each field left out is a match key or detail TikTok does not get`, { order_id: accepted.orderId });
+        const accepted = await acceptOrderBody(ctx, json, { source: 'api', hint: ' (POST /orders takes confirmed, paid orders only)' });
+        const { warnings } = accepted;
         res.status(accepted.created ? 201 : 200).json({
             order_id: accepted.orderId,
             event_id: accepted.eventId,

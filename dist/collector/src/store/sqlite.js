@@ -59,6 +59,26 @@ export function explainStatements(store) {
 /** Rows per retention step: a step must hold the database for well under 10 ms (bench/growth.ts measures it). */
 const PURGE_CHUNK_ROWS = 50;
 const PURGE_STEPS_PER_CHECKPOINT = 20;
+/**
+ * What the order's provenance keeps: its source's notes, and whose IP and user agent its event
+ * carries (the order's, else its visitor's latest click record's: tiktok/payload.ts), and a
+ * ttclid read from a reported landing URL.
+ */
+function provenanceOf(order, attributed) {
+    const provenance = { ...order.sourceNotes };
+    const lastSeen = attributed.lastSeen;
+    if (order.ip)
+        provenance.ipFrom = 'order';
+    else if (lastSeen?.ip)
+        provenance.ipFrom = 'visitor_last_click';
+    if (order.userAgent)
+        provenance.userAgentFrom = 'order';
+    else if (lastSeen?.userAgent)
+        provenance.userAgentFrom = 'visitor_last_click';
+    if (attributed.reportedTtclid)
+        provenance.reportedTtclid = attributed.reportedTtclid;
+    return provenance;
+}
 const opt = (v) => (v === null ? undefined : v);
 function toClick(row) {
     const utm = {};
@@ -165,8 +185,16 @@ export function sqliteStore(db) {
     const attribution = sqliteAttributionRepository(db);
     const upsertOrderIdentity = (visitorId, kind, hash, at) => upsertIdentity.run({ visitorId, kind, hash, at });
     const insertOrder = db.prepare(`
-    INSERT INTO orders (order_id, event_id, visitor_id, email_sha256, phone_sha256, value, currency, event_time_s, click_id, linked_by, attribution_rule, received_at)
-    VALUES (@orderId, @eventId, @visitorId, @emailHash, @phoneHash, @value, @currency, @eventTimeS, @clickId, @linkedBy, @rule, @receivedAt)`);
+    INSERT INTO orders (order_id, event_id, visitor_id, email_sha256, phone_sha256, value, currency, event_time_s, click_id, linked_by, attribution_rule, received_at, source, provenance)
+    VALUES (@orderId, @eventId, @visitorId, @emailHash, @phoneHash, @value, @currency, @eventTimeS, @clickId, @linkedBy, @rule, @receivedAt, @source, @provenance)`);
+    const selectWebhookDelivery = db.prepare(`
+    SELECT platform, delivery_id, received_at, topic, outcome, reason, order_id FROM webhook_deliveries WHERE platform = @platform AND delivery_id = @deliveryId`);
+    const insertWebhookDelivery = db.prepare(`
+    INSERT INTO webhook_deliveries (platform, delivery_id, received_at, topic, outcome, reason, order_id)
+    VALUES (@platform, @deliveryId, @receivedAt, @topic, @outcome, @reason, @orderId) ON CONFLICT DO NOTHING`);
+    const webhookActivityStmt = db.prepare(`
+    SELECT platform, outcome, reason, COUNT(*) AS count, MAX(received_at) AS last_at FROM webhook_deliveries
+    WHERE received_at >= @since GROUP BY platform, outcome, reason ORDER BY platform, outcome, reason`);
     const insertEvent = db.prepare(`
     INSERT INTO events (destination, event_name, event_id, order_id, payload, test_event_code, next_attempt_at, created_at)
     VALUES ('tiktok', @eventName, @eventId, @orderId, @payload, @testEventCode, @now, @now)`);
@@ -208,7 +236,7 @@ export function sqliteStore(db) {
     const insertSetting = db.prepare(`INSERT INTO settings (key, value) VALUES (@key, @value) ON CONFLICT (key) DO NOTHING`);
     const readSetting = db.prepare(`SELECT value FROM settings WHERE key = @key`);
     const orderReport = db.prepare(`
-    SELECT o.order_id, o.event_id, o.event_time_s, o.linked_by, o.attribution_rule, o.click_id, c.*,
+    SELECT o.order_id, o.event_id, o.event_time_s, o.linked_by, o.attribution_rule, o.click_id, o.source, o.provenance, c.*,
            e.event_name, e.status, e.attempts, e.last_error, e.delivered_at, e.test_event_code
     FROM orders o LEFT JOIN clicks c ON c.id = o.click_id LEFT JOIN events e ON e.order_id = o.order_id
     WHERE o.order_id = @orderId`);
@@ -307,6 +335,7 @@ export function sqliteStore(db) {
         ['clicks', db.prepare(`DELETE FROM clicks WHERE rowid IN (SELECT rowid FROM clicks WHERE captured_at < @cutoff ORDER BY captured_at LIMIT @limit)`)],
         ['identities', db.prepare(`DELETE FROM identities WHERE rowid IN (SELECT rowid FROM identities WHERE last_seen < @cutoff ORDER BY last_seen LIMIT @limit)`)],
         ['pixel_receipts', db.prepare(`DELETE FROM pixel_receipts WHERE rowid IN (SELECT rowid FROM pixel_receipts WHERE received_at < @cutoff ORDER BY received_at LIMIT @limit)`)],
+        ['webhook_deliveries', db.prepare(`DELETE FROM webhook_deliveries WHERE rowid IN (SELECT rowid FROM webhook_deliveries WHERE received_at < @cutoff ORDER BY received_at LIMIT @limit)`)],
     ];
     // Orders to scrub, after (received_at, rowid) = @after: an order skipped because its event
     // still waits is not read again by the next chunk.
@@ -316,7 +345,7 @@ export function sqliteStore(db) {
     FROM orders
     WHERE scrubbed_at IS NULL AND received_at < @cutoff AND (received_at, rowid) > (@afterTime, @afterRow)
     ORDER BY received_at, rowid LIMIT @limit`);
-    const scrubOrder = db.prepare(`UPDATE orders SET visitor_id = NULL, email_sha256 = NULL, phone_sha256 = NULL, click_id = NULL, scrubbed_at = @now WHERE rowid = @row`);
+    const scrubOrder = db.prepare(`UPDATE orders SET visitor_id = NULL, email_sha256 = NULL, phone_sha256 = NULL, click_id = NULL, provenance = json_remove(provenance, '$.reportedTtclid'), scrubbed_at = @now WHERE rowid = @row`);
     const eventsOfOrder = db.prepare(`SELECT id, payload FROM events WHERE order_id = @orderId`);
     const scrubEventPayload = db.prepare(`UPDATE events SET payload = @payload WHERE id = @id`);
     const purgeStepTx = db.transaction((work) => work());
@@ -366,6 +395,8 @@ export function sqliteStore(db) {
         const event = build(order, attributed);
         insertOrder.run({
             ...order,
+            source: order.source ?? 'api',
+            provenance: JSON.stringify(provenanceOf(order, attributed)),
             clickId: attributed.click?.id ?? null,
             linkedBy: attributed.linkedBy ?? null,
             rule: attributed.rule ?? null,
@@ -455,6 +486,19 @@ export function sqliteStore(db) {
         async acceptOrder(order, scope, build, testEventCode) {
             return acceptOrderTx.immediate(order, scope, build, testEventCode);
         },
+        async webhookDelivery(platform, deliveryId) {
+            const row = selectWebhookDelivery.get({ platform, deliveryId });
+            if (!row)
+                return undefined;
+            return { platform: row.platform, deliveryId: row.delivery_id, receivedAt: row.received_at, topic: opt(row.topic), outcome: row.outcome, reason: opt(row.reason), orderId: opt(row.order_id) };
+        },
+        async recordWebhookDelivery(delivery) {
+            const params = { ...delivery, topic: delivery.topic ?? null, reason: delivery.reason ?? null, orderId: delivery.orderId ?? null };
+            return insertWebhookDelivery.run(params).changes === 1;
+        },
+        async webhookActivity(since) {
+            return webhookActivityStmt.all({ since }).map((row) => ({ platform: row.platform, outcome: row.outcome, reason: opt(row.reason), count: row.count, lastAt: row.last_at }));
+        },
         async claimDueEvents(now, limit, leaseUntil) {
             return claimTx.immediate(now, limit, leaseUntil);
         },
@@ -525,6 +569,8 @@ export function sqliteStore(db) {
             return {
                 orderId: row.order_id,
                 eventId: row.event_id,
+                source: row.source ?? 'api',
+                provenance: typeof row.provenance === 'string' ? JSON.parse(row.provenance) : {},
                 eventTimeS: row.event_time_s,
                 linkedBy: opt(row.linked_by),
                 rule: opt(row.attribution_rule),

@@ -5,7 +5,7 @@
 import { hashExternalId } from '../hashing.js';
 export function buildOrderEvent(order, attribution) {
     const user = {};
-    const ttclid = attribution.click?.ttclid;
+    const ttclid = attribution.click?.ttclid ?? attribution.reportedTtclid;
     if (ttclid)
         user.ttclid = ttclid;
     if (attribution.ttp)

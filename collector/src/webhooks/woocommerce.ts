@@ -1,0 +1,77 @@
+/**
+ * WooCommerce's order webhooks (WooCommerce → Settings → Advanced → Webhooks, topic "Order
+ * updated" or "Order created"). An order counts as paid when its status is processing or
+ * completed (wc_get_is_paid_statuses) or date_paid is set, unless it has since been cancelled,
+ * refunded or failed. The visitor ID arrives as the order meta `_cr_vid`, written at checkout by
+ * integrations/woocommerce/clickrelay.php.
+ */
+import type { Request } from 'express'
+import type { Config } from '../config.js'
+import { amount, contentLine, originUrl, record, text, unixSeconds, verifyBase64Hmac, type Delivery, type Reading, type WebhookSource } from './source.js'
+
+export const WOOCOMMERCE_VISITOR_META = '_cr_vid'
+const ORDER_TOPICS = new Set(['order.created', 'order.updated'])
+const PAID_STATUSES = new Set(['processing', 'completed'])
+const UNPAID_STATUSES = new Set(['cancelled', 'refunded', 'failed', 'trash', 'checkout-draft'])
+const SIGNATURE = 'X-WC-Webhook-Signature'
+
+export const woocommerce: WebhookSource = {
+  platform: 'woocommerce',
+  secretVariable: 'CLICKRELAY_WOOCOMMERCE_WEBHOOK_SECRET',
+  secret: (config) => config.webhooks.woocommerceSecret,
+  isPing,
+  verify: (req, raw, secret) => verifyBase64Hmac(secret, raw, req.get(SIGNATURE), SIGNATURE),
+  deliveryId: ({ req }) => req.get('X-WC-Webhook-Delivery-ID') || undefined,
+  topic: ({ req }) => req.get('X-WC-Webhook-Topic') || undefined,
+  read: readWooCommerceOrder,
+}
+
+/** When a webhook is saved, WooCommerce posts `webhook_id=N` as a form, unsigned, and shows an error unless it gets a 200. */
+function isPing(req: Request, raw: Buffer): boolean {
+  return !req.get(SIGNATURE) && raw.length < 64 && /^webhook_id=\d+$/.test(raw.toString('latin1').trim())
+}
+
+function readWooCommerceOrder(delivery: Delivery, _config: Config): Reading {
+  const topic = woocommerce.topic(delivery)
+  if (!topic || !ORDER_TOPICS.has(topic)) return { kind: 'ignored', reason: `topic ${topic ?? '(none)'} is not an order; choose "Order updated"` }
+  const order = record(delivery.json)
+  if (!order) return { kind: 'ignored', reason: 'the body is not an order' }
+  const status = text(order.status)
+  if (status && UNPAID_STATUSES.has(status)) return { kind: 'ignored', reason: `status ${status}, not paid` }
+  if (!(status && PAID_STATUSES.has(status)) && !order.date_paid) return { kind: 'ignored', reason: `status ${status ?? '(none)'} without date_paid, not paid yet` }
+
+  const billing = record(order.billing)
+  const visitorId = orderMeta(order.meta_data, WOOCOMMERCE_VISITOR_META)
+  const body: Record<string, unknown> = {
+    order_id: order.id,
+    value: amount(order.total) ?? order.total,
+    currency: order.currency,
+    url: originUrl(delivery.req.get('X-WC-Webhook-Source')) ?? delivery.fallbackUrl,
+    email: text(billing?.email),
+    phone: text(billing?.phone),
+    visitor_id: visitorId,
+    ip: text(order.customer_ip_address),
+    user_agent: text(order.customer_user_agent),
+    event_time: unixSeconds(order.date_paid_gmt) ?? unixSeconds(order.date_created_gmt),
+    contents: Array.isArray(order.line_items) ? order.line_items.map(contentLine) : undefined,
+  }
+  return {
+    kind: 'order',
+    body,
+    from: {
+      source: 'woocommerce',
+      notes: { deliveryId: woocommerce.deliveryId(delivery), topic, ...(visitorId ? { visitorIdFrom: `meta_data.${WOOCOMMERCE_VISITOR_META}` } : {}) },
+      phoneCountry: text(billing?.country),
+    },
+  }
+}
+
+/** `[{id, key: "_cr_vid", value: "..."}]` -> the value. */
+function orderMeta(meta: unknown, key: string): string | undefined {
+  if (!Array.isArray(meta)) return undefined
+  for (const entry of meta) {
+    const item = record(entry)
+    if (item?.key === key) return text(item.value)
+  }
+  return undefined
+}

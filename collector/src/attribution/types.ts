@@ -39,7 +39,7 @@ export interface Attribution {
   rule?: AttributionRule | undefined
   /** The most recent _ttp seen in the buyer's cluster (person-level links only). */
   ttp: string | undefined
-  /** The order's own visitor's latest click, for ip/user_agent when the order has none. */
+  /** The buyer's browser's latest click, for ip/user_agent when the order has none: the order's own visitor's, else that of the visitor a person-level link reached. */
   lastSeen: Click | undefined
 }
 

@@ -4,7 +4,7 @@
  * documented shape (../../../../shared/reference/order-platforms.md), trimmed to what matters.
  */
 import assert from 'node:assert/strict'
-import { createHmac } from 'node:crypto'
+import { createHash, createHmac } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import Stripe from 'stripe'
 import { eventId } from '../../../common/event-id.js'
@@ -347,6 +347,21 @@ describe('order webhooks', () => {
       assert.equal(report.body.source, 'stripe')
       assert.equal(report.body.provenance.visitor_id_from, 'client_reference_id')
       assert.equal(report.body.provenance.ip_from, "the visitor's latest click record (the platform sends none)")
+      assert.equal(report.body.provenance.user_agent_from, "the visitor's latest click record (the platform sends none)")
+    })
+
+    test("without a visitor ID, the email links the buyer's browser, whose latest click gives IP and user agent", async () => {
+      const visitor = 'stripe_visitor_00000009'
+      await postClick(collector.url, { v: visitor, u: 'https://stripe-shop.example/?ttclid=E.C.P.stripe9' }, { 'User-Agent': IN_APP_UA })
+      const emailHash = createHash('sha256').update('linked.by.email@example.com').digest('hex')
+      assert.equal((await postClick(collector.url, { k: 'i', v: visitor, e: emailHash })).status, 200)
+      const answer = await sendStripe(collector, stripeEvent('checkout.session.completed', { id: 'cs_live_email_1', amount_total: 2500, currency: 'eur', customer_details: { email: 'Linked.By.Email@example.com', phone: null, address: null } }))
+      assert.equal(answer.status, 201)
+      const event = await serverEvent(answer.body.event_id)
+      assert.equal(event.user.ttclid, 'E.C.P.stripe9')
+      assert.equal(event.user.user_agent, IN_APP_UA)
+      const report = await adminGet(collector, '/admin/orders/cs_live_email_1')
+      assert.equal(report.body.attribution.rule, 'email')
       assert.equal(report.body.provenance.user_agent_from, "the visitor's latest click record (the platform sends none)")
     })
 

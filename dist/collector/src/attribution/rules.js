@@ -98,7 +98,19 @@ export function* attribution(buyer, scope) {
     const shared = isSharedLink(yield* read((r) => r.browsersWithTtclid(ttclid, window, sharedLinkBrowsers + 1)), sharedLinkBrowsers);
     // A shared link's records are read in the cluster only; otherwise the click's first capture in any browser.
     const first = yield* read((r) => r.firstCaptureOf(ttclid, window, shared ? visitors : undefined));
-    return { ...chooseClick(cluster, first ?? latest, shared), ttp, lastSeen };
+    const chosen = chooseClick(cluster, first ?? latest, shared);
+    return { ...chosen, ttp, lastSeen: lastSeen ?? (yield* linkedVisitorLastSeen(chosen, window)) };
+}
+/**
+ * An order without a visitor ID of its own (a Stripe payment found by its email) still has a
+ * buyer's browser: the one a person-level link reached. Its latest click gives the IP and user
+ * agent the order lacks. A browser reached only through a shared ttclid is someone else's: never.
+ */
+function* linkedVisitorLastSeen(chosen, window) {
+    const { click, rule } = chosen;
+    if (!click || (rule !== 'same_browser' && rule !== 'email' && rule !== 'phone'))
+        return undefined;
+    return yield* read((r) => r.lastSeen(click.visitorId, window.to));
 }
 /**
  * The last resort: the ttclid in the landing URL the order platform reported. It is the order's

@@ -1,36 +1,54 @@
 // Checks the committed dist/: it must be exactly what the build produces from the sources (so
-// what merchants get is what was reviewed), both the on-page script dist/cr.js and the
-// collector's build that a production install runs, and cr.js must parse as ES2017 (iOS
-// Safari 12 and later): checked on the built file, not only on the source.
+// what merchants get is what was reviewed), both the on-page scripts (dist/cr.js and its
+// add-ons, every file rollup.config.mjs builds) and the collector's build that a production
+// install runs, and each on-page script must parse as ES2017 (iOS Safari 12 and later):
+// checked on the built file, not only on the source.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { parse } from 'acorn'
 import { rollup } from 'rollup'
-import config from '../rollup.config.mjs'
-import { buildCollector, DIST, ROLLUP_OUTPUT } from './build-collector.mjs'
+import configs from '../rollup.config.mjs'
+import { buildCollector, DIST, ROLLUP_OUTPUT, ROOT } from './build-collector.mjs'
 
 const REBUILD = 'run `npm run build` and commit dist/'
 let failed = false
 
-const committed = readFileSync(join(DIST, 'cr.js'), 'utf8')
-const bundle = await rollup({ ...config, onwarn: (w) => { throw new Error(w.message) } })
-const { output } = await bundle.generate(config.output)
-await bundle.close()
-const built = output[0].code
-
-if (built !== committed) {
-  console.error(`dist/cr.js differs from a fresh build of client/: ${REBUILD}.`)
-  failed = true
-} else {
-  console.log('dist/cr.js matches a fresh build')
+// Every on-page script rollup builds must be one the collector build leaves alone in dist/.
+for (const script of configs) {
+  const name = relative(DIST, join(ROOT, script.output.file))
+  if (!ROLLUP_OUTPUT.includes(name)) {
+    console.error(`dist/${name} is built by rollup but missing from ROLLUP_OUTPUT in scripts/build-collector.mjs, which would delete it`)
+    failed = true
+  }
 }
-try {
-  parse(committed, { ecmaVersion: 2017, sourceType: 'script' })
-  console.log('dist/cr.js parses as ES2017')
-} catch (err) {
-  console.error(`dist/cr.js does not parse as ES2017 (iOS Safari 12): ${err.message}`)
-  failed = true
+
+for (const script of configs) {
+  const file = script.output.file
+  const committed = existsSync(join(ROOT, file)) ? readFileSync(join(ROOT, file), 'utf8') : undefined
+  const bundle = await rollup({ ...script, onwarn: (w) => { throw new Error(w.message) } })
+  const { output } = await bundle.generate(script.output)
+  await bundle.close()
+  const built = output[0].code
+
+  if (committed === undefined) {
+    console.error(`${file} is missing: ${REBUILD}.`)
+    failed = true
+    continue
+  }
+  if (built !== committed) {
+    console.error(`${file} differs from a fresh build of client/: ${REBUILD}.`)
+    failed = true
+  } else {
+    console.log(`${file} matches a fresh build`)
+  }
+  try {
+    parse(committed, { ecmaVersion: 2017, sourceType: 'script' })
+    console.log(`${file} parses as ES2017`)
+  } catch (err) {
+    console.error(`${file} does not parse as ES2017 (iOS Safari 12): ${err.message}`)
+    failed = true
+  }
 }
 
 /** Relative path -> contents of every file under `dir`, leaving out rollup's output at its top. */

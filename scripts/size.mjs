@@ -1,31 +1,51 @@
-// Prints the built script's raw, gzip and brotli sizes and fails above the gzip budget.
+// Prints each built on-page script's raw, gzip and brotli sizes and fails above its gzip budget.
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 
 /**
- * Bytes, gzip -9, of the on-page script including js-cookie. Issue 3 asked for 1,536 B; that
+ * Bytes, gzip -9, of each file rollup writes (rollup.config.mjs). A budget is the measured size
+ * with a little headroom, so growth stays a deliberate decision.
+ *
+ * cr.js, on every page of every shop, including js-cookie. Issue 3 asked for 1,536 B; that
  * cannot hold its own feature list: js-cookie's code alone is 696 B gzip, and the script without
  * it is 2,237 B: the event_id contract with its hash, capture, SPA hooks, the _ttp watcher,
  * storage mirroring, identify() with Web Crypto and phone normalisation, pixel pairing with
- * receipts, consent and the stub API. This budget is the measured size (2,805 B by `gzip -9`,
- * 2,795 B as served) with a little headroom, so growth stays a deliberate decision.
+ * receipts, consent and the stub API. That measured 2,805 B by `gzip -9` (2,795 B as served),
+ * budget 2,816 B. Issue 11 added 98 B by `gzip -9` (2,903 B; 2,896 B as served), and the budget
+ * as much: loading the platform add-ons below from beside the script when the tag asks for them
+ * (data-platform="shopify", data-stripe-links) took 92 B as served, and visitorId() answering
+ * undefined without consent, which the add-ons rely on, 9 B. Doing the add-ons' work inside
+ * cr.js instead measured +990 B as served on every page (ARCHITECTURE.md, "Platform add-ons").
+ *
+ * The add-ons are loaded only by shops whose tag asks for them, so they do not count against
+ * cr.js: cr-shopify.js (the cart attribute, with its fetch and XMLHttpRequest hooks) measured
+ * 858 B by `gzip -9` (839 B as served), cr-stripe-links.js (the Payment Link decoration) 849 B
+ * (824 B as served).
  */
-export const GZIP_BUDGET = 2816
-
-const file = new URL('../dist/cr.js', import.meta.url)
-const raw = readFileSync(file)
-// zlib at level 9: the bytes a server sends (no file name in the gzip header).
-const served = gzipSync(raw, { level: 9 }).length
-// `gzip -9 dist/cr.js`, where the gzip tool exists: its header also carries the file name and
-// its deflate differs by a few bytes. The budget holds for whichever is larger.
-const tool = spawnSync('gzip', ['-9', '-c', fileURLToPath(file)], { maxBuffer: 1 << 20 })
-const cli = tool.status === 0 ? tool.stdout.length : undefined
-const gzip = Math.max(served, cli ?? 0)
-const brotli = brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length
-console.log(`dist/cr.js  raw ${raw.length} B  gzip -9 ${served} B as served${cli ? `, ${cli} B by the gzip tool` : ''}  brotli ${brotli} B  (budget: ${GZIP_BUDGET} B gzip)`)
-if (gzip > GZIP_BUDGET) {
-  console.error(`dist/cr.js is ${gzip - GZIP_BUDGET} B over its gzip budget of ${GZIP_BUDGET} B`)
-  process.exit(1)
+export const GZIP_BUDGETS = {
+  'cr.js': 2914,
+  'cr-shopify.js': 869,
+  'cr-stripe-links.js': 860,
 }
+
+let failed = false
+for (const [name, budget] of Object.entries(GZIP_BUDGETS)) {
+  const file = new URL(`../dist/${name}`, import.meta.url)
+  const raw = readFileSync(file)
+  // zlib at level 9: the bytes a server sends (no file name in the gzip header).
+  const served = gzipSync(raw, { level: 9 }).length
+  // `gzip -9 dist/<name>`, where the gzip tool exists: its header also carries the file name and
+  // its deflate differs by a few bytes. The budget holds for whichever is larger.
+  const tool = spawnSync('gzip', ['-9', '-c', fileURLToPath(file)], { maxBuffer: 1 << 20 })
+  const cli = tool.status === 0 ? tool.stdout.length : undefined
+  const gzip = Math.max(served, cli ?? 0)
+  const brotli = brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length
+  console.log(`dist/${name}  raw ${raw.length} B  gzip -9 ${served} B as served${cli ? `, ${cli} B by the gzip tool` : ''}  brotli ${brotli} B  (budget: ${budget} B gzip)`)
+  if (gzip > budget) {
+    console.error(`dist/${name} is ${gzip - budget} B over its gzip budget of ${budget} B`)
+    failed = true
+  }
+}
+if (failed) process.exit(1)

@@ -5,7 +5,9 @@
  * navigations. Then, each in a task of its own: recall the visitor (cookie, else storage);
  * decide whether the visit brings something new (a first visit, a ttclid or UTMs, a new _ttp)
  * and write the ID; send the click record. For 30 seconds keep looking for a _ttp the pixel
- * sets later (one that appears after that is sent by the next page).
+ * sets later (one that appears after that is sent by the next page). Last, load the platform
+ * add-ons the tag asks for (`data-platform="shopify"`: cr-shopify.js; `data-stripe-links`:
+ * cr-stripe-links.js), which work through `window.clickrelay` like any page code.
  * Cookies, storage and the network are slow to touch the first time on a phone; one task for
  * all of it was a long task there (over 50 ms; see `bench/script-cost.ts`). What must happen at
  * once, does: the URL is read before the page can rewrite it, and the pixel is watched before
@@ -79,7 +81,8 @@ function start(data: DOMStringMap, src: string): void {
   const captureLanding = () => capture(landing, !known())
 
   const api: ClickRelay = {
-    visitorId: known,
+    // Undefined without consent, as documented, even where a cookie outlived the stored choice: the add-ons rely on it.
+    visitorId: () => (granted() ? known() : undefined),
     eventId,
     track,
     ready: (fn) => callBack(fn, api),
@@ -123,4 +126,15 @@ function start(data: DOMStringMap, src: string): void {
     flushReceipts()
     ++checks < TTP_CHECKS || clearInterval(timer)
   }, 1000)
+
+  // Platform add-ons, only where the tag asks for them: every other shop pays for these two lines alone.
+  if (data.platform == 'shopify') loadAddOn('cr-shopify.js', src)
+  if (data.stripeLinks != null) loadAddOn('cr-stripe-links.js', src)
+}
+
+/** Loads an add-on from beside this script (it finds `window.clickrelay` already published). */
+function loadAddOn(file: string, src: string): void {
+  const tag = document.createElement('script')
+  tag.src = new URL(file, src).href
+  document.head.append(tag)
 }

@@ -1,13 +1,28 @@
-/** GET /cr.js: the built on-page script (public). Cached for an hour by browsers and CDNs, revalidated by ETag. */
+/**
+ * GET /cr.js: the built on-page script (public), and beside it the add-ons cr.js loads when its
+ * tag asks for them: GET /cr-shopify.js (data-platform="shopify") and GET /cr-stripe-links.js
+ * (data-stripe-links). Each cached for an hour by browsers and CDNs, revalidated by ETag.
+ */
 import { Router } from 'express'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { SCRIPT_FILE } from '../paths.js'
+
+/** The files rollup builds into dist/ (rollup.config.mjs), each served at /<name>. */
+export const SCRIPT_NAMES = ['cr.js', 'cr-shopify.js', 'cr-stripe-links.js']
 
 export function scriptRouter(): Router {
   const router = Router()
-  const script = readFileSync(SCRIPT_FILE)
-  router.get('/cr.js', (_req, res) => {
-    res.type('application/javascript; charset=utf-8').set('Cache-Control', 'public, max-age=3600').send(script)
-  })
+  for (const name of SCRIPT_NAMES) {
+    const file = join(dirname(SCRIPT_FILE), name)
+    // Without cr.js there is nothing to run, so that one is required. An add-on missing from an
+    // incomplete dist/ (scripts/check-dist.mjs fails then) leaves its own URL a 404, not the
+    // whole collector down.
+    if (name != 'cr.js' && !existsSync(file)) continue
+    const script = readFileSync(file)
+    router.get('/' + name, (_req, res) => {
+      res.type('application/javascript; charset=utf-8').set('Cache-Control', 'public, max-age=3600').send(script)
+    })
+  }
   return router
 }

@@ -22,6 +22,9 @@ function collector(port: number, dbPath: string, env: Record<string, string> = {
       CLICKRELAY_DB: dbPath,
       CLICKRELAY_ORDER_SECRET: E2E.orderSecret,
       CLICKRELAY_ADMIN_TOKEN: E2E.adminToken,
+      CLICKRELAY_SHOPIFY_WEBHOOK_SECRET: E2E.webhookSecrets.shopify,
+      CLICKRELAY_WOOCOMMERCE_WEBHOOK_SECRET: E2E.webhookSecrets.woocommerce,
+      CLICKRELAY_STRIPE_WEBHOOK_SECRET: E2E.webhookSecrets.stripe,
       CLICKRELAY_LOG_LEVEL: 'warn',
       CLICKRELAY_ALLOWED_ORIGINS: E2E.storefrontOrigins.join(','),
       // As in production behind a reverse proxy: the HTTPS storefront proxies to it from loopback.

@@ -17,6 +17,12 @@ export const E2E = {
   dbPath: process.env.CLICKRELAY_E2E_DB,
   orderSecret: 'e2e-order-secret-0123456789abcdef',
   adminToken: 'e2e-admin-token-0123456789abcdef',
+  /** The signing secrets of the three platforms' webhooks (shopify.spec.ts, woocommerce.spec.ts, stripe.spec.ts). */
+  webhookSecrets: {
+    shopify: 'e2e-shopify-webhook-secret-0123456789',
+    woocommerce: 'e2e-woocommerce-webhook-secret-0123456789',
+    stripe: 'whsec_e2e0123456789abcdef0123456789abcdef',
+  },
   /** A second collector, in TikTok's test mode (CLICKRELAY_TEST_EVENT_CODE), with its own database. */
   testMode: { port: port + 20, baseUrl: `http://127.0.0.1:${port + 20}`, dbPath: process.env.CLICKRELAY_E2E_TEST_MODE_DB, code: 'TEST20261122' },
   /** Each parallel worker's fixture storefront listens on its own port, allowed to send to the collector. */

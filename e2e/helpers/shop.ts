@@ -16,6 +16,10 @@ export async function buy(page: Page, options: { product?: string; email: string
 export interface OrderReport {
   order_id: string
   event_id: string
+  /** Where the order came from: POST /orders, or one of the platforms' webhooks. */
+  source?: 'api' | 'shopify' | 'woocommerce' | 'stripe'
+  /** Where the order's facts came from (the delivery, the field that carried the visitor ID, whose IP and user agent). */
+  provenance?: Record<string, unknown> | null
   attribution: { ttclid?: string; in_app?: boolean; linked_by?: string; landing_url?: string; summary: string }
   pixel: { status: 'paired' | 'server_only' | 'different_event_name'; events: Array<{ event: string }> }
   event: { name: string; status: string; test_event_code: string | null }

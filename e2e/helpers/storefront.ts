@@ -4,7 +4,7 @@
  * built per test from the ClickRelay tag, the pixel's base code, and whatever the test needs.
  */
 import { test as base, type Page, type Request } from '@playwright/test'
-import { createServer } from 'node:http'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { SANDBOX_PIXEL_CODE } from '../../collector/src/config.js'
 import { pixelBaseCode } from '../../collector/src/demo/pages.js'
@@ -15,21 +15,41 @@ export interface Storefront {
   url: string
   /** Serves `html` (inside <head>) and `body` at `path`. */
   page(path: string, head: string, body?: string): void
+  /** Answers every request to `path` with `handler`, given the request's body (a stand-in for the platform's own endpoints). */
+  route(path: string, handler: (req: IncomingMessage, res: ServerResponse, body: string) => void): void
   close(): Promise<void>
+}
+
+/** A full page of the storefront: `head` inside <head>, `body` inside <body>. */
+export function html(head: string, body = '<h1>Storefront</h1>'): string {
+  return `<!doctype html><html><head><meta charset="utf-8">${head}</head><body>${body}</body></html>`
 }
 
 /** Starts the storefront of this worker (`test.info().parallelIndex`). */
 export async function startStorefront(parallelIndex: number): Promise<Storefront> {
   const pages = new Map<string, string>()
+  const routes = new Map<string, (req: IncomingMessage, res: ServerResponse, body: string) => void>()
   const server = createServer((req, res) => {
-    const html = pages.get(new URL(req.url ?? '/', 'http://x').pathname)
-    res.writeHead(html ? 200 : 404, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).end(html ?? 'not found')
+    const path = new URL(req.url ?? '/', 'http://x').pathname
+    const handler = routes.get(path)
+    if (handler) {
+      let body = ''
+      req.setEncoding('utf8')
+      req.on('data', (chunk: string) => (body += chunk))
+      req.on('end', () => handler(req, res, body))
+      return
+    }
+    const page = pages.get(path)
+    res.writeHead(page ? 200 : 404, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).end(page ?? 'not found')
   })
   await new Promise<void>((resolve) => server.listen(E2E.storefrontPort(parallelIndex), '127.0.0.1', resolve))
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    page(path, head, body = '<h1>Storefront</h1>') {
-      pages.set(path, `<!doctype html><html><head><meta charset="utf-8">${head}</head><body>${body}</body></html>`)
+    page(path, head, body) {
+      pages.set(path, html(head, body))
+    },
+    route(path, handler) {
+      routes.set(path, handler)
     },
     close: () =>
       new Promise<void>((resolve) => {

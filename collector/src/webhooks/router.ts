@@ -11,6 +11,7 @@
  *      its event before the answer: 201 accepted, or 200 duplicate when another topic brought it.
  */
 import express, { Router, type Request, type Response } from 'express'
+import { randomUUID } from 'node:crypto'
 import type { AppContext } from '../context.js'
 import { HttpError } from '../errors.js'
 import { acceptOrderBody } from '../orders/accept.js'
@@ -67,7 +68,7 @@ async function handleDelivery(ctx: AppContext, source: WebhookSource, req: Reque
     }
   }
   const record = (outcome: WebhookDelivery['outcome'], details: { reason?: string; orderId?: string }) =>
-    store.recordWebhookDelivery({ platform: source.platform, deliveryId: deliveryId ?? `unidentified:${now}:${Math.random().toString(36).slice(2)}`, topic, receivedAt: now, outcome, reason: details.reason, orderId: details.orderId })
+    store.recordWebhookDelivery({ platform: source.platform, deliveryId: deliveryId ?? `unidentified:${randomUUID()}`, topic, receivedAt: now, outcome, reason: details.reason, orderId: details.orderId })
 
   const reading = source.read(delivery, config)
   if (reading.kind === 'ignored') {

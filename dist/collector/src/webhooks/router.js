@@ -11,6 +11,7 @@
  *      its event before the answer: 201 accepted, or 200 duplicate when another topic brought it.
  */
 import express, { Router } from 'express';
+import { randomUUID } from 'node:crypto';
 import { HttpError } from '../errors.js';
 import { acceptOrderBody } from '../orders/accept.js';
 import { shopify } from './shopify.js';
@@ -62,7 +63,7 @@ async function handleDelivery(ctx, source, req, res) {
             return;
         }
     }
-    const record = (outcome, details) => store.recordWebhookDelivery({ platform: source.platform, deliveryId: deliveryId ?? `unidentified:${now}:${Math.random().toString(36).slice(2)}`, topic, receivedAt: now, outcome, reason: details.reason, orderId: details.orderId });
+    const record = (outcome, details) => store.recordWebhookDelivery({ platform: source.platform, deliveryId: deliveryId ?? `unidentified:${randomUUID()}`, topic, receivedAt: now, outcome, reason: details.reason, orderId: details.orderId });
     const reading = source.read(delivery, config);
     if (reading.kind === 'ignored') {
         await record('ignored', { reason: reading.reason });

@@ -5,6 +5,8 @@
  * fires becomes a receipt at the collector; a blocked pixel leaves none.
  */
 import type { Page } from '@playwright/test'
+import { SANDBOX_PIXEL_CODE } from '../collector/src/config.js'
+import { E2E } from './helpers/env.js'
 import { expectReceived, query } from './helpers/sandbox.js'
 import { expect, pixel, pixelLibraryAfterScript, tag, test, unique } from './helpers/storefront.js'
 
@@ -43,6 +45,28 @@ test('after the pixel library has replaced its stub, ttq.track still gets the ev
   const chosen = unique('merchant-chosen')
   await page.evaluate(([o, id]) => (window as unknown as { ttq: { track(e: string, p: object, x: object): void } }).ttq.track('Purchase', { order_id: o }, { event_id: id }), [own, chosen])
   await expectReceived(request, chosen, 'pixel', [{ event: 'Purchase', eventId: chosen }])
+})
+
+test("ttq.instance('<pixel>').track gets what ttq.track gets; another integration's own event_id shows in /admin/status", async ({ page, request, store }) => {
+  store.page('/instance', tag() + pixel())
+  await page.goto(`${store.url}/instance`)
+  await page.waitForFunction(() => !Array.isArray((window as unknown as { ttq: unknown }).ttq))
+  type Instanced = { ttq: { instance(code: string): { track(e: string, p: object, o?: object): void } } }
+
+  const key = orderKey('instance')
+  await page.evaluate(([o, code]) => (window as unknown as Instanced).ttq.instance(code!).track('Purchase', { value: 10, currency: 'EUR', order_id: o }), [key, SANDBOX_PIXEL_CODE])
+  await expectReceived(request, `ord_${key}`, 'pixel', [{ event: 'Purchase', eventId: `ord_${key}` }])
+  await expect.poll(() => receipts(key)).toEqual([{ event_name: 'Purchase', event_id: `ord_${key}`, order_key: key }])
+
+  // As TikTok for WooCommerce fires it: through an instance, with an event_id of its own, kept.
+  const foreignKey = orderKey('foreign')
+  const foreignId = unique('tt4b_woocommerce')
+  await page.evaluate(([o, id, code]) => (window as unknown as Instanced).ttq.instance(code!).track('Purchase', { order_id: o }, { event_id: id }), [foreignKey, foreignId, SANDBOX_PIXEL_CODE])
+  await expectReceived(request, foreignId, 'pixel', [{ event: 'Purchase', eventId: foreignId }])
+  await expect.poll(() => receipts(foreignKey)).toEqual([{ event_name: 'Purchase', event_id: foreignId, order_key: foreignKey }])
+  const status = await (await request.get('/admin/status', { headers: { Authorization: `Bearer ${E2E.adminToken}` } })).json()
+  const problem = status.problems.find((p: { code: string }) => p.code === 'foreign_pixel_event_id')
+  expect(problem?.message).toContain(`not ClickRelay's ord_${foreignKey}`)
 })
 
 test('clickrelay.track() fires the pixel with the shared event_id', async ({ page, request, store }) => {

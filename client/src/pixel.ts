@@ -16,8 +16,13 @@ export type Receipt = [string, string | undefined, string | undefined, number]
 
 type Options = { event_id?: string }
 type Track = ((event: string, properties?: { order_id?: string | number }, options?: Options, ...rest: unknown[]) => unknown) & { cr?: 1 }
+/** `ttq.instance('<pixel code>')`: one pixel of several, as multi-pixel pages and TikTok for WooCommerce call it. */
+type Instance = ((code: string) => Pixel | undefined) & { cr?: 1 }
 interface Pixel {
   track?: Track
+  instance?: Instance
+  /** The base code's stub keeps each instance's queued calls here. */
+  _i?: Record<string, unknown[][]>
 }
 
 const w = window as unknown as { ttq?: Pixel }
@@ -52,17 +57,32 @@ function wrap(pixel: Pixel | undefined): Pixel | undefined {
     }
     pixel!.track!.cr = 1
   }
+  // What an instance returns gets the same wrapper: its order events are paired and reported too.
+  const instance = pixel && pixel.instance
+  if (instance && !instance.cr) {
+    pixel!.instance = function (this: unknown, code) {
+      return wrap(instance.call(this, code))
+    }
+    pixel!.instance!.cr = 1
+  }
   return pixel
+}
+
+/** Pairs the order events queued in a stub (the base code's, or one instance's) before this script ran. */
+function pairQueued(queue: unknown[][]): void {
+  queue.forEach((call) => {
+    call[0] == 'track' && (call[3] = pair(call[1] as string, call[2] as { order_id?: string }, call[3] as Options))
+  })
 }
 
 export function watchPixel(onReceipt: (receipt: Receipt) => void): void {
   report = onReceipt
   current = w.ttq
   // Calls the page made into the base code's stub before this script ran: pair them before the library replays them.
-  Array.isArray(current) &&
-    current.forEach((call: unknown[]) => {
-      call[0] == 'track' && (call[3] = pair(call[1] as string, call[2] as { order_id?: string }, call[3] as Options))
-    })
+  if (Array.isArray(current)) {
+    pairQueued(current as unknown as unknown[][])
+    for (const code in current._i) pairQueued(current._i[code]!)
+  }
   try {
     Object.defineProperty(w, 'ttq', {
       configurable: true,

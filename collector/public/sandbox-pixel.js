@@ -24,22 +24,25 @@
 
   /** @type {Record<string, unknown>} */
   var identity = {}
+  /** @param {string} event @param {Record<string, unknown>=} properties @param {{event_id?: string}=} options */
+  function send(event, properties, options) {
+    var body = {
+      pixel_code: pixelCode,
+      event: event,
+      event_id: options && options.event_id,
+      properties: properties || {},
+      ttp: readCookie('_ttp'),
+      url: location.href,
+      identified: Object.keys(identity),
+      test_event_code: testEventCode,
+    }
+    // text/plain: a CORS-simple request, so pages on other origins need no preflight
+    fetch(sandbox + '/pixel/track', { method: 'POST', keepalive: true, headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify(body) }).catch(function () {})
+  }
+  /** ttq.instance(code): like the real library, an object of its own per pixel, not window.ttq. @type {Record<string, unknown>} */
+  var instances = {}
   var ttq = {
-    /** @param {string} event @param {Record<string, unknown>=} properties @param {{event_id?: string}=} options */
-    track: function (event, properties, options) {
-      var body = {
-        pixel_code: pixelCode,
-        event: event,
-        event_id: options && options.event_id,
-        properties: properties || {},
-        ttp: readCookie('_ttp'),
-        url: location.href,
-        identified: Object.keys(identity),
-        test_event_code: testEventCode,
-      }
-      // text/plain: a CORS-simple request, so pages on other origins need no preflight
-      fetch(sandbox + '/pixel/track', { method: 'POST', keepalive: true, headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify(body) }).catch(function () {})
-    },
+    track: send,
     page: function () {},
     /** @param {Record<string, unknown>} fields */
     identify: function (fields) {
@@ -47,15 +50,22 @@
     },
     /** @param {string} code */
     instance: function (code) {
-      return code === pixelCode ? ttq : undefined
+      if (code !== pixelCode) return undefined
+      return instances[code] || (instances[code] = { track: send, page: function () {}, identify: ttq.identify })
     },
     load: function () {},
   }
   ;/** @type {any} */ (window).ttq = ttq
-  // The base code's stub queues calls as [method, ...args].
-  for (var i = 0; i < stub.length; i++) {
-    var call = stub[i]
-    if (call && typeof (/** @type {any} */ (ttq)[call[0]]) === 'function') /** @type {any} */ (ttq)[call[0]].apply(ttq, Array.prototype.slice.call(call, 1))
+  // The base code's stub queues calls as [method, ...args], and each instance's in stub._i[code].
+  replay(ttq, stub)
+  for (var code in stub._i || {}) replay(ttq.instance(code), stub._i[code])
+
+  /** @param {any} target @param {unknown[][]} queue */
+  function replay(target, queue) {
+    for (var i = 0; target && i < queue.length; i++) {
+      var call = /** @type {any[]} */ (queue[i])
+      if (call && typeof target[call[0]] === 'function') target[call[0]].apply(target, call.slice(1))
+    }
   }
 
   /** @param {string} name */

@@ -63,7 +63,7 @@ export interface Config {
     shopifySecret: string | undefined
     woocommerceSecret: string | undefined
     stripeSecret: string | undefined
-    /** Shopify test orders (`test: true`) become events too; off by default. */
+    /** Platforms' test orders (Shopify's `test: true`, Stripe's `livemode: false`) become events too; off by default. */
     acceptTestOrders: boolean
     /** A Stripe Checkout Session's order key: its id, or its client_reference_id when the merchant keys orders by it. */
     stripeOrderKey: 'session_id' | 'client_reference_id'

@@ -438,6 +438,6 @@ function checkPixelEventId(ctx: AppContext, record: ReceiptRecord): void {
   const order = record.o ? ` for order ${record.o}` : ''
   ctx.monitor.problem(
     'foreign_pixel_event_id',
-    `the pixel fired ${record.n}${order} with event_id ${record.i}${ours ? `, not ClickRelay's ${ours}` : ", not one of ClickRelay's (ord_<order key>)"}: another integration sends this event too (TikTok for WooCommerce, Shopify's TikTok sales channel, or the page's own code), so TikTok cannot pair it with ClickRelay's server event and the purchase may count twice. Turn off that integration's ${record.n} (README: "Coexisting with TikTok's own integrations")`,
+    `the pixel fired ${record.n}${order} with event_id ${record.i}${ours ? `, not ClickRelay's ${ours}` : ", not one of ClickRelay's (ord_<order key>)"}: another integration sends this event too (TikTok for WooCommerce, Shopify's TikTok sales channel, or the page's own code), so TikTok cannot pair it with ClickRelay's server event and the purchase may count twice. Turn off that integration's ${record.n} (README: "Orders from Shopify, WooCommerce and Stripe", "One Purchase per order, from one integration")`,
   )
 }

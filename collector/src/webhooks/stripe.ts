@@ -10,6 +10,7 @@
 import Stripe from 'stripe'
 import { VISITOR_ID_PATTERN } from '../../../common/wire.js'
 import type { Config } from '../config.js'
+import { HttpError } from '../errors.js'
 import { fromMinorUnits } from './currency.js'
 import { originUrl, record, text, type Delivery, type Reading, type Verification, type WebhookSource } from './source.js'
 
@@ -57,15 +58,16 @@ function readStripeSession(delivery: Delivery, config: Config): Reading {
     if (reference) orderKey = reference
     else warnings.push('client_reference_id: missing, though CLICKRELAY_STRIPE_ORDER_KEY=client_reference_id; the Checkout Session id is the order key instead')
   }
-  // client_reference_id is the visitor ID when the order is not keyed by it and it looks like one.
-  const referenceIsVisitor = !keyedByReference && reference !== undefined && VISITOR_ID_PATTERN.test(reference)
-  const visitorId = referenceIsVisitor ? reference : metadataVisitor
-  const visitorIdFrom = referenceIsVisitor ? 'client_reference_id' : metadataVisitor ? 'metadata.cr_vid' : undefined
+  // metadata.cr_vid is said on purpose; client_reference_id is the visitor ID when nothing else is
+  // (cr.js puts it there on Payment Links), the order is not keyed by it, and it looks like one.
+  const referenceIsVisitor = !metadataVisitor && !keyedByReference && reference !== undefined && VISITOR_ID_PATTERN.test(reference)
+  const visitorId = metadataVisitor ?? (referenceIsVisitor ? reference : undefined)
+  const visitorIdFrom = metadataVisitor ? 'metadata.cr_vid' : referenceIsVisitor ? 'client_reference_id' : undefined
   const currency = text(session.currency)
   const customer = record(session.customer_details)
   const body: Record<string, unknown> = {
     order_id: orderKey,
-    value: typeof session.amount_total === 'number' && currency ? (fromMinorUnits(session.amount_total, currency) ?? session.amount_total) : session.amount_total,
+    value: amountOf(session.amount_total, currency),
     currency,
     url: originUrl(session.success_url) ?? delivery.fallbackUrl,
     email: text(customer?.email),
@@ -84,6 +86,14 @@ function readStripeSession(delivery: Delivery, config: Config): Reading {
       warnings,
     },
   }
+}
+
+/** amount_total in units; a currency whose minor units are unknown is refused rather than sent 10^n times too large. */
+function amountOf(total: unknown, currency: string | undefined): unknown {
+  if (typeof total !== 'number' || !currency) return total
+  const value = fromMinorUnits(total, currency)
+  if (value === undefined) throw new HttpError(400, 'unknown_currency', `currency ${currency}: ClickRelay does not know its minor units (ISO 4217 lists no exponent for it), so amount_total ${total} cannot be converted`)
+  return value
 }
 
 /** Line items, only when the event carries them (expanded): `{data: [{price: {product}, quantity, amount_total}]}`. */

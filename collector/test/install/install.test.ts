@@ -19,7 +19,7 @@ import { verifySignature, SIGNATURE_HEADER } from '../../src/sign.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
-const rootPackage = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }
+const lockfile = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> }
 const MINUTES = 60_000
 
 /** The environment of a fresh shell: nothing from the `npm run` this test may be running under, no collector settings. */
@@ -226,9 +226,16 @@ export const failed: Verification = { ok: false, reason: 'x' }
     const install = await run('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], app)
     t.diagnostic(`copied ${copied} files; npm ci --omit=dev: ${seconds(install.ms)} (compiles better-sqlite3)`)
 
-    const devDependencies = [...Object.keys(rootPackage.devDependencies), 'esbuild', '@rollup']
-    const present = devDependencies.filter((name) => existsSync(join(app, 'node_modules', name)))
+    // Every package the lockfile marks dev-only (the devDependencies and what only they need). A
+    // devDependency a production package also asks for (@types/node, a peer of stripe) is
+    // "devOptional" there, not dev-only, and rightly installed.
+    const devOnly = Object.entries(lockfile.packages)
+      .filter(([path, entry]) => path.startsWith('node_modules/') && entry.dev === true)
+      .map(([path]) => path)
+    assert.ok(devOnly.some((path) => path === 'node_modules/typescript'), 'the lockfile marks dev-only packages')
+    const present = devOnly.filter((path) => existsSync(join(app, path)))
     assert.deepEqual(present, [], 'dev dependencies in a production install')
+    assert.ok(!existsSync(join(app, 'node_modules', 'rollup')) && !existsSync(join(app, 'node_modules', 'tsx')), 'no build tool in a production install')
     assert.ok(existsSync(join(app, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node')), 'better-sqlite3 was not built')
 
     const doctor = await run('npm', ['run', 'doctor', '--', '--help'], app)

@@ -314,6 +314,25 @@ describe('order webhooks', () => {
       assert.equal(report.body.provenance.visitor_id_from, 'meta_data._cr_vid')
     })
 
+    test('two deliveries in one second share WooCommerce\'s delivery ID: both are read, and only a resend of the same body is a no-op', async () => {
+      const sameSecond = 'wc-delivery-same-second'
+      const pending = await sendWoo(collector, 'order.updated', wooOrder(4301, { status: 'pending', date_paid: null, date_paid_gmt: null }), { deliveryId: sameSecond })
+      assert.equal(pending.body.status, 'ignored')
+      const paid = await sendWoo(collector, 'order.updated', wooOrder(4301), { deliveryId: sameSecond })
+      assert.equal(paid.status, 201, 'the paid update of the same second is not taken for a resend of the pending one')
+      const other = await sendWoo(collector, 'order.updated', wooOrder(4302), { deliveryId: sameSecond })
+      assert.equal(other.status, 201, 'another order of the same second is its own delivery')
+      const resend = await sendWoo(collector, 'order.updated', wooOrder(4302), { deliveryId: sameSecond })
+      assert.equal(resend.body.status, 'duplicate_delivery')
+    })
+
+    test('an update to an order paid longer ago than CLICKRELAY_EVENT_MAX_AGE_DAYS is ignored, not a new purchase', async () => {
+      const old = await sendWoo(collector, 'order.updated', wooOrder(4401, { status: 'completed', date_paid_gmt: gmt(Date.now() - 30 * 86_400_000) }))
+      assert.equal(old.status, 200)
+      assert.match(old.body.reason, /^paid 30 days ago, longer ago than CLICKRELAY_EVENT_MAX_AGE_DAYS \(7\)/)
+      assert.equal(readRows(collector.dbPath, `SELECT 1 FROM orders WHERE order_id = '4401'`).length, 0)
+    })
+
     test('pending, on-hold without payment, refunded and other topics are ignored; a wrong signature is a 401', async () => {
       assert.equal((await sendWoo(collector, 'order.created', wooOrder(4201, { status: 'pending', date_paid: null, date_paid_gmt: null }))).body.reason, 'status pending without date_paid, not paid yet')
       assert.equal((await sendWoo(collector, 'order.updated', wooOrder(4202, { status: 'refunded' }))).body.reason, 'status refunded, not paid')
@@ -363,6 +382,23 @@ describe('order webhooks', () => {
       const report = await adminGet(collector, '/admin/orders/cs_live_email_1')
       assert.equal(report.body.attribution.rule, 'email')
       assert.equal(report.body.provenance.user_agent_from, "the visitor's latest click record (the platform sends none)")
+    })
+
+    test('metadata.cr_vid wins over a client_reference_id that holds the merchant\'s own ID', async () => {
+      const visitor = 'stripe_visitor_00000010'
+      await postClick(collector.url, { v: visitor, u: 'https://stripe-shop.example/?ttclid=E.C.P.stripe10' })
+      const answer = await sendStripe(collector, stripeEvent('checkout.session.completed', { id: 'cs_live_meta_1', client_reference_id: '3f2b8c1e-9a4d-4e7b-b1c2-5d6e7f8a9b0c', metadata: { cr_vid: visitor } }))
+      assert.equal((await serverEvent(answer.body.event_id)).user.ttclid, 'E.C.P.stripe10')
+      assert.equal((await adminGet(collector, '/admin/orders/cs_live_meta_1')).body.provenance.visitor_id_from, 'metadata.cr_vid')
+    })
+
+    test('a currency whose minor units are unknown is refused (400, in /admin/status), never sent 100 times too large', async () => {
+      const answer = await sendStripe(collector, stripeEvent('checkout.session.completed', { id: 'cs_live_xcg_1', amount_total: 1999, currency: 'xcg' }))
+      assert.equal(answer.status, 400)
+      assert.equal(answer.body.error.code, 'unknown_currency')
+      const status = await adminGet(collector, '/admin/status')
+      assert.ok(status.body.problems.some((p: { code: string; message: string }) => p.code === 'stripe_order_refused' && p.message.includes('currency xcg')))
+      assert.equal(readRows(collector.dbPath, `SELECT 1 FROM orders WHERE order_id = 'cs_live_xcg_1'`).length, 0)
     })
 
     test('USD and KWD amounts by their exponents; metadata.cr_vid also carries the visitor', async () => {

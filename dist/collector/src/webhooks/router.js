@@ -12,6 +12,7 @@
  */
 import express, { Router } from 'express';
 import { randomUUID } from 'node:crypto';
+import { DAY_MS } from '../clock.js';
 import { HttpError } from '../errors.js';
 import { acceptOrderBody } from '../orders/accept.js';
 import { shopify } from './shopify.js';
@@ -64,7 +65,14 @@ async function handleDelivery(ctx, source, req, res) {
         }
     }
     const record = (outcome, details) => store.recordWebhookDelivery({ platform: source.platform, deliveryId: deliveryId ?? `unidentified:${randomUUID()}`, topic, receivedAt: now, outcome, reason: details.reason, orderId: details.orderId });
-    const reading = source.read(delivery, config);
+    let reading;
+    try {
+        reading = ignoreOldOrders(source.read(delivery, config), config, now);
+    }
+    catch (error) {
+        refused(ctx, source, error, deliveryId);
+        throw error;
+    }
     if (reading.kind === 'ignored') {
         await record('ignored', { reason: reading.reason });
         ctx.log.info({ platform: source.platform, topic, delivery_id: deliveryId, reason: reading.reason }, 'webhook ignored: not a paid order');
@@ -76,9 +84,7 @@ async function handleDelivery(ctx, source, req, res) {
         accepted = await acceptOrderBody(ctx, reading.body, { ...reading.from, hint: ` (in the ${source.platform} order)` });
     }
     catch (error) {
-        if (error instanceof HttpError && error.status === 400) {
-            ctx.monitor.problem(`${source.platform}_order_refused`, `a paid ${source.platform} order could not be accepted (400): ${error.message}. The platform retries it; tell us if its payload looks right`, { platform: source.platform, delivery_id: deliveryId });
-        }
+        refused(ctx, source, error, deliveryId);
         throw error;
     }
     await record(accepted.created ? 'accepted' : 'duplicate', { orderId: accepted.orderId });
@@ -89,6 +95,26 @@ async function handleDelivery(ctx, source, req, res) {
         event_id: accepted.eventId,
         ...(warnings.length ? { warnings } : {}),
     });
+}
+/** A paid order the collector cannot take is loud: the platform shows a failed delivery, and /admin/status says why. */
+function refused(ctx, source, error, deliveryId) {
+    if (!(error instanceof HttpError) || error.status !== 400)
+        return;
+    ctx.monitor.problem(`${source.platform}_order_refused`, `a paid ${source.platform} order could not be accepted (400): ${error.message}. The platform retries it; tell us if its payload looks right`, { platform: source.platform, delivery_id: deliveryId });
+}
+/**
+ * An update to an order paid long ago (a fulfilment, processing to completed, an order placed
+ * before ClickRelay was installed) is not a new purchase: past CLICKRELAY_EVENT_MAX_AGE_DAYS it
+ * would never be delivered anyway.
+ */
+function ignoreOldOrders(reading, config, now) {
+    if (reading.kind !== 'order')
+        return reading;
+    const paidAt = reading.body.event_time;
+    if (typeof paidAt !== 'number' || paidAt * 1000 >= now - config.delivery.maxAgeDays * DAY_MS)
+        return reading;
+    const days = Math.floor((now - paidAt * 1000) / DAY_MS);
+    return { kind: 'ignored', reason: `paid ${days} days ago, longer ago than CLICKRELAY_EVENT_MAX_AGE_DAYS (${config.delivery.maxAgeDays}): an update to an old order, not a new purchase` };
 }
 /** The page URL of an order whose platform gives none: the collector's public base, on the merchant's domain. */
 function fallbackUrl(ctx, req) {

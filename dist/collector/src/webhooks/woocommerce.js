@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { amount, contentLine, originUrl, record, text, unixSeconds, verifyBase64Hmac } from './source.js';
 export const WOOCOMMERCE_VISITOR_META = '_cr_vid';
 const ORDER_TOPICS = new Set(['order.created', 'order.updated']);
@@ -10,10 +11,20 @@ export const woocommerce = {
     secret: (config) => config.webhooks.woocommerceSecret,
     isPing,
     verify: (req, raw, secret) => verifyBase64Hmac(secret, raw, req.get(SIGNATURE), SIGNATURE),
-    deliveryId: ({ req }) => req.get('X-WC-Webhook-Delivery-ID') || undefined,
+    deliveryId,
     topic: ({ req }) => req.get('X-WC-Webhook-Topic') || undefined,
     read: readWooCommerceOrder,
 };
+/**
+ * WooCommerce makes its delivery ID from the webhook's ID and the current second
+ * (WC_Webhook::get_new_delivery_id), so two orders sent by one webhook in the same second share
+ * it. The body is part of what identifies a delivery here: the same ID with the same body is a
+ * resend, the same ID with another body is another delivery.
+ */
+function deliveryId({ req, raw }) {
+    const id = req.get('X-WC-Webhook-Delivery-ID');
+    return id ? `${id}:${createHash('sha256').update(raw).digest('hex').slice(0, 32)}` : undefined;
+}
 /** When a webhook is saved, WooCommerce posts `webhook_id=N` as a form, unsigned, and shows an error unless it gets a 200. */
 function isPing(req, raw) {
     return !req.get(SIGNATURE) && raw.length < 64 && /^webhook_id=\d+$/.test(raw.toString('latin1').trim());

@@ -243,6 +243,7 @@ export function adminRouter(ctx: AppContext): Router {
     if (!event) throw new HttpError(404, 'not_found', `no event ${id}`)
     const request = replayRequest(req, body, { ids: [id] })
     const outcome = await ctx.store.replayEvents({ ids: [id] }, request)
+    if (outcome.scrubbed.length) throw scrubbedError(`event ${id} (${event.eventId}) belongs to an order`)
     const [old] = outcome.tooOld
     if (old) {
       throw new HttpError(
@@ -262,6 +263,10 @@ export function adminRouter(ctx: AppContext): Router {
     const scope = { status: body.status, from: iso(body.from), to: iso(body.to), limit: body.limit, after_id: body.after_id ?? null }
     const request = replayRequest(req, body, scope)
     const outcome = await ctx.store.replayEvents({ statuses: body.status, from: body.from, to: body.to, limit: body.limit, afterId: body.after_id }, request)
+    if (outcome.scrubbed.length) {
+      const rows = outcome.scrubbed.slice(0, 10).map((e) => e.id).join(', ') + (outcome.scrubbed.length > 10 ? ', …' : '')
+      throw scrubbedError(`${outcome.scrubbed.length} of the events chosen (rows ${rows}) belong to orders`)
+    }
     if (outcome.tooOld.length) {
       const [oldest] = [...outcome.tooOld].sort((a, b) => a.firstDeliveredAt - b.firstDeliveredAt)
       const rows = outcome.tooOld.slice(0, 10).map((e) => e.id).join(', ') + (outcome.tooOld.length > 10 ? ', …' : '')
@@ -360,5 +365,14 @@ function webhooksJson(ctx: AppContext, counts: WebhookCount[]) {
         },
       ]
     }),
+  )
+}
+
+/** A replay of an event whose order retention has scrubbed: refused, forced or not. */
+function scrubbedError(what: string): HttpError {
+  return new HttpError(
+    409,
+    'scrubbed',
+    `${what} older than CLICKRELAY_RETENTION_DAYS: retention removed their match keys (ttclid, _ttp, hashes, IP, user agent), so a copy would be a purchase TikTok cannot attribute. Nothing was replayed${what.startsWith('event') ? '' : '; narrow from and to to newer events'}`,
   )
 }

@@ -153,6 +153,11 @@ export interface ReplayOutcome {
   remaining: number
   /** The chosen events TikTok first accepted before `firstDeliveredNotBefore`. When any, nothing was replayed. */
   tooOld: Array<{ id: number; eventId: string; firstDeliveredAt: number }>
+  /**
+   * The chosen events whose order retention scrubbed: their payload keeps no match key, and a copy
+   * would be a purchase TikTok cannot attribute. When any, nothing was replayed, forced or not.
+   */
+  scrubbed: Array<{ id: number; eventId: string }>
 }
 
 /** One replay of one event, from the replay log. */

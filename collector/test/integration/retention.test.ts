@@ -18,7 +18,7 @@ import { openSqliteStore } from '../../src/store/sqlite.js'
 import type { OrderInput, PurgeReport, Store } from '../../src/store/store.js'
 import { buildOrderEvent } from '../../src/tiktok/payload.js'
 import type { TikTokEvent } from '../../src/tiktok/types.js'
-import { eventually, manualClock, postClick, postSignedOrder, startTestCollector, startTestSandbox, type TestCollector, type TestSandbox } from '../harness.js'
+import { ADMIN_TOKEN, eventually, manualClock, postClick, postSignedOrder, startTestCollector, startTestSandbox, type TestCollector, type TestSandbox } from '../harness.js'
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex')
 
@@ -45,7 +45,7 @@ describe('retention over HTTP', () => {
 
   before(async () => {
     sandbox = await startTestSandbox()
-    collector = await startTestCollector({ eventsApiUrl: sandbox.trackUrl, clock, env: { CLICKRELAY_RETENTION_DAYS: '30' } })
+    collector = await startTestCollector({ eventsApiUrl: sandbox.trackUrl, clock, env: { CLICKRELAY_RETENTION_DAYS: '30', CLICKRELAY_ADMIN_TOKEN: ADMIN_TOKEN } })
   })
   after(async () => {
     await collector.stop()
@@ -53,6 +53,7 @@ describe('retention over HTTP', () => {
   })
 
   const signed = () => ({ timestamp: Math.floor(clock.now() / 1000) })
+  const eventRow = (orderId: string) => rows<{ id: number }>(collector.dbPath, `SELECT id FROM events WHERE order_id = '${orderId}'`)[0]!.id
   const delivered = (orderId: string) =>
     eventually(() => rows<{ status: string }>(collector.dbPath, `SELECT status FROM events WHERE order_id = '${orderId}'`)[0]?.status === 'delivered' || undefined, 5_000, `${orderId} delivered`)
 
@@ -108,6 +109,16 @@ describe('retention over HTTP', () => {
     for (const personal of [IP, UA, TTCLID, TTP, sha(EMAIL), ...(sent.user.phone ?? []), hashExternalId(OLD), OLD, 'wc_order_secret', 'old.buyer']) {
       assert.ok(!event!.payload.includes(personal), `scrubbed payload still holds ${personal}`)
     }
+
+    // A scrubbed event cannot be replayed, not even forced: the copy would carry no match key.
+    const replay = await fetch(`${collector.url}/admin/events/${eventRow('old-1')}/replay`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ force: true }) })
+    assert.equal(replay.status, 409)
+    const refusal = (await replay.json()) as { error: { code: string; message: string } }
+    assert.equal(refusal.error.code, 'scrubbed')
+    assert.match(refusal.error.message, /CLICKRELAY_RETENTION_DAYS/)
+    const bulk = await fetch(`${collector.url}/admin/replays`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ status: ['delivered'], from: new Date(0).toISOString(), to: new Date(clock.now()).toISOString(), force: true }) })
+    assert.equal(bulk.status, 409)
+    assert.equal(rows<{ status: string }>(collector.dbPath, `SELECT status FROM events WHERE order_id IN ('old-1', 'new-1') ORDER BY order_id`).map((r) => r.status).join(), 'delivered,delivered', 'nothing was requeued')
 
     // The newer order is untouched, and a second purge finds nothing more to do.
     const [fresh] = rows<{ payload: string; email_sha256: string | null }>(collector.dbPath, `SELECT payload, email_sha256 FROM events JOIN orders USING (order_id) WHERE order_id = 'new-1'`)

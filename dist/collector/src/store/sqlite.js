@@ -265,9 +265,10 @@ export function sqliteStore(db) {
     // (delivered_at is the latest delivery, moved by every replay).
     const REPLAYABLE = `status NOT IN ('pending', 'sending') AND ${EVENT_FILTER} AND (@afterId IS NULL OR id > @afterId)`;
     const replayCandidates = db.prepare(`
-    SELECT id, event_id, COALESCE(MIN(delivered_at, first_ok), first_ok, delivered_at) AS first_delivered_at
+    SELECT id, event_id, COALESCE(MIN(delivered_at, first_ok), first_ok, delivered_at) AS first_delivered_at, scrubbed
     FROM (SELECT id, event_id, delivered_at,
-                 (SELECT MIN(started_at) FROM attempts WHERE event_row = events.id AND http_status = 200 AND code = 0) AS first_ok
+                 (SELECT MIN(started_at) FROM attempts WHERE event_row = events.id AND http_status = 200 AND code = 0) AS first_ok,
+                 EXISTS (SELECT 1 FROM orders WHERE orders.order_id = events.order_id AND orders.scrubbed_at IS NOT NULL) AS scrubbed
           FROM events WHERE ${REPLAYABLE} ORDER BY id LIMIT @limit)`);
     const replayRemaining = db.prepare(`SELECT COUNT(*) AS n FROM events WHERE ${REPLAYABLE}`);
     const insertReplayRequest = db.prepare(`
@@ -290,8 +291,9 @@ export function sqliteStore(db) {
         const tooOld = chosen
             .filter((e) => cutoff !== undefined && e.first_delivered_at !== null && e.first_delivered_at < cutoff)
             .map((e) => ({ id: e.id, eventId: e.event_id, firstDeliveredAt: e.first_delivered_at }));
-        if (tooOld.length || !chosen.length)
-            return { replayed: [], remaining: replayRemaining.get(params).n, tooOld };
+        const scrubbed = chosen.filter((e) => e.scrubbed).map((e) => ({ id: e.id, eventId: e.event_id }));
+        if (scrubbed.length || tooOld.length || !chosen.length)
+            return { replayed: [], remaining: replayRemaining.get(params).n, tooOld, scrubbed };
         const replayed = chosen.map((e) => e.id);
         const ids = JSON.stringify(replayed);
         const { lastInsertRowid } = insertReplayRequest.run({
@@ -305,7 +307,7 @@ export function sqliteStore(db) {
         });
         insertReplayedEvents.run({ requestId: lastInsertRowid, ids });
         requeue.run({ ids, now: request.requestedAt });
-        return { replayed, remaining: replayRemaining.get({ ...params, afterId: replayed.at(-1) }).n, tooOld };
+        return { replayed, remaining: replayRemaining.get({ ...params, afterId: replayed.at(-1) }).n, tooOld, scrubbed };
     });
     const filterParams = (f) => ({
         ids: f.ids ? JSON.stringify(f.ids) : null,

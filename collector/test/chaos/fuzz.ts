@@ -1,11 +1,13 @@
 /**
  * The fuzz run: generated requests (fast-check) against a real collector process, across
- * /collect, /orders (signed and not) and /admin: malformed JSON, wrong types, huge, deeply
+ * /collect, /orders (signed and not), /webhooks/* (each platform's signing, right and wrong) and
+ * /admin: malformed JSON, wrong types, huge, deeply
  * nested and unicode-laden values, and abused headers. Every answer must be below 500, the
  * process must stay alive with flat memory, and the database must pass its integrity check
  * with no order missing its event.
  */
 import { readFileSync } from 'node:fs'
+import { createHmac } from 'node:crypto'
 import { Agent, request } from 'node:http'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -41,9 +43,13 @@ interface FuzzRequest {
   path: string
   headers: Record<string, string>
   body: string | undefined
-  /** Sign the body as the merchant's backend would (for /orders). */
+  /** Sign the body as the merchant's backend (for /orders) or the platform (for /webhooks/*) would. */
   sign: 'valid' | 'none' | 'garbage' | 'stale'
+  /** Whose signing: the order secret's (the default) or a platform's. */
+  signer?: 'orders' | 'shopify' | 'woocommerce' | 'stripe'
 }
+
+export const WEBHOOK_SECRETS = { shopify: 'fuzz-shopify-secret-0123456789', woocommerce: 'fuzz-woo-secret-0123456789', stripe: 'whsec_fuzz0123456789abcdef' } as const
 
 const printable = fc.stringMatching(/^[\x20-\x7e]{0,300}$/)
 const unicode = fc.string({ unit: 'binary', maxLength: 200 })
@@ -122,6 +128,60 @@ const orderRequest = fc.record({ body: fc.oneof(orderBody.map((o) => JSON.string
   ({ body, sign, headers }): FuzzRequest => ({ method: 'POST', path: '/orders', headers: { 'content-type': 'application/json', ...headers }, body, sign: sign as FuzzRequest['sign'] }),
 )
 
+// Platform-shaped payloads whose every field may be junk, with topics right and wrong.
+const platformOrder = fc.record(
+  {
+    id: fc.oneof(fc.integer({ min: 1 }), fc.string({ maxLength: 30 }), scalarOrJunk),
+    admin_graphql_api_id: fc.oneof(fc.integer().map((n) => `gid://shopify/Order/${n}`), scalarOrJunk),
+    total_price: fc.oneof(fc.constantFrom('59.90', '0', '-1', '1e9', 'abc'), scalarOrJunk),
+    total: fc.oneof(fc.constantFrom('42.50', ''), scalarOrJunk),
+    currency: fc.oneof(fc.constantFrom('EUR', 'usd', 'XXX'), scalarOrJunk),
+    financial_status: fc.oneof(fc.constantFrom('paid', 'pending', 'refunded'), scalarOrJunk),
+    status: fc.oneof(fc.constantFrom('processing', 'completed', 'pending', 'cancelled'), scalarOrJunk),
+    test: fc.oneof(fc.boolean(), scalarOrJunk),
+    email: fc.oneof(fc.emailAddress(), scalarOrJunk),
+    phone: scalarOrJunk,
+    browser_ip: fc.oneof(fc.ipV4(), scalarOrJunk),
+    landing_site: fc.oneof(fc.constant('/p?ttclid=E.C.P.fuzz'), scalarOrJunk),
+    note_attributes: fc.oneof(fc.array(fc.record({ name: fc.constantFrom('_cr_vid', 'x'), value: scalarOrJunk })), scalarOrJunk),
+    meta_data: fc.oneof(fc.array(fc.record({ key: fc.constantFrom('_cr_vid', 'x'), value: scalarOrJunk })), scalarOrJunk),
+    billing: fc.oneof(fc.record({ email: scalarOrJunk, phone: scalarOrJunk, country: scalarOrJunk }), scalarOrJunk),
+    line_items: fc.oneof(fc.array(fc.record({ product_id: scalarOrJunk, sku: scalarOrJunk, quantity: scalarOrJunk, price: scalarOrJunk, price_set: scalarOrJunk }), { maxLength: 4 }), scalarOrJunk),
+    processed_at: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), scalarOrJunk),
+    date_paid_gmt: fc.oneof(fc.constant(new Date().toISOString().slice(0, 19)), scalarOrJunk),
+    date_paid: scalarOrJunk,
+    total_price_set: scalarOrJunk,
+  },
+  { requiredKeys: [] },
+)
+const stripeEvent = fc.record(
+  {
+    id: fc.oneof(fc.stringMatching(/^evt_[\w]{1,24}$/), scalarOrJunk),
+    type: fc.oneof(fc.constantFrom('checkout.session.completed', 'checkout.session.async_payment_succeeded', 'charge.refunded'), scalarOrJunk),
+    livemode: fc.oneof(fc.boolean(), scalarOrJunk),
+    created: fc.oneof(fc.integer(), scalarOrJunk),
+    data: fc.oneof(
+      fc.record({ object: fc.record({ id: fc.oneof(fc.stringMatching(/^cs_[\w]{1,30}$/), scalarOrJunk), payment_status: fc.oneof(fc.constantFrom('paid', 'unpaid'), scalarOrJunk), amount_total: fc.oneof(fc.integer(), scalarOrJunk), currency: fc.oneof(fc.constantFrom('jpy', 'usd', 'kwd', 'xcg'), scalarOrJunk), client_reference_id: scalarOrJunk, metadata: scalarOrJunk, customer_details: scalarOrJunk, success_url: scalarOrJunk, line_items: scalarOrJunk }, { requiredKeys: [] }) }, { requiredKeys: [] }),
+      scalarOrJunk,
+    ),
+  },
+  { requiredKeys: [] },
+)
+const webhookRequest = fc
+  .record({
+    platform: fc.constantFrom('shopify', 'woocommerce', 'stripe'),
+    body: fc.oneof(platformOrder.map((o) => JSON.stringify(o)), stripeEvent.map((e) => JSON.stringify(e)), junkBody, fc.constant('webhook_id=12')),
+    topic: fc.oneof(fc.constantFrom('orders/paid', 'orders/updated', 'order.updated', 'order.created', 'customers/create'), printable),
+    deliveryId: fc.oneof(fc.uuid(), printable),
+    sign: fc.constantFrom('valid', 'valid', 'valid', 'none', 'garbage', 'stale'),
+    headers: headerAbuse,
+  })
+  .map(({ platform, body, topic, deliveryId, sign, headers }): FuzzRequest => {
+    const platformHeaders: Record<string, string> =
+      platform === 'shopify' ? { 'x-shopify-topic': topic, 'x-shopify-webhook-id': deliveryId, 'x-shopify-shop-domain': 'fuzz.myshopify.com' } : platform === 'woocommerce' ? { 'x-wc-webhook-topic': topic, 'x-wc-webhook-delivery-id': deliveryId, 'x-wc-webhook-source': 'https://woo.example/' } : {}
+    return { method: 'POST', path: `/webhooks/${platform}`, headers: { 'content-type': 'application/json', ...headers, ...platformHeaders }, body, sign: sign as FuzzRequest['sign'], signer: platform }
+  })
+
 const segment = fc.oneof(fc.stringMatching(/^[\w.-]{1,20}$/), fc.integer().map(String), fc.constantFrom('%00', '..', '%E0%A4%A', 'null', '-1', '99999999999999999999'))
 const adminRequest = fc
   .record({
@@ -147,7 +207,7 @@ const adminRequest = fc
     return { method, path, headers: { 'content-type': 'application/json', ...headers, authorization: `Bearer ${token}` }, body: method === 'POST' ? body : undefined, sign: 'none' }
   })
 
-export const fuzzRequest = fc.oneof(collectRequest, orderRequest, adminRequest)
+export const fuzzRequest = fc.oneof(collectRequest, orderRequest, webhookRequest, adminRequest)
 
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
@@ -163,7 +223,11 @@ function send(base: URL, agent: Agent, r: FuzzRequest): Promise<Answer> {
   const headers: Record<string, string> = { ...r.headers }
   if (r.body !== undefined && r.sign !== 'none') {
     const now = Math.floor(Date.now() / 1000)
-    headers[SIGNATURE_HEADER] = r.sign === 'valid' ? signBody(ORDER_SECRET, r.body, now) : r.sign === 'stale' ? signBody(ORDER_SECRET, r.body, now - 3600) : 't=1,v1=deadbeef'
+    const at = r.sign === 'stale' ? now - 3600 : now
+    const signer = r.signer ?? 'orders'
+    if (signer === 'orders') headers[SIGNATURE_HEADER] = r.sign === 'garbage' ? 't=1,v1=deadbeef' : signBody(ORDER_SECRET, r.body, at)
+    else if (signer === 'stripe') headers['stripe-signature'] = r.sign === 'garbage' ? 't=1,v1=deadbeef' : `t=${at},v1=${createHmac('sha256', WEBHOOK_SECRETS.stripe).update(`${at}.${r.body}`).digest('hex')}`
+    else headers[signer === 'shopify' ? 'x-shopify-hmac-sha256' : 'x-wc-webhook-signature'] = r.sign === 'garbage' ? 'deadbeef' : createHmac('sha256', WEBHOOK_SECRETS[signer]).update(r.body).digest('base64')
   }
   if (r.body !== undefined) headers['content-length'] = String(Buffer.byteLength(r.body))
   return new Promise((resolve) => {
@@ -186,6 +250,10 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzResult> {
     CLICKRELAY_DB: dbPath,
     CLICKRELAY_EVENTS_API_URL: sandbox.trackUrl,
     CLICKRELAY_ADMIN_TOKEN: ADMIN_TOKEN,
+    CLICKRELAY_SHOPIFY_WEBHOOK_SECRET: WEBHOOK_SECRETS.shopify,
+    CLICKRELAY_WOOCOMMERCE_WEBHOOK_SECRET: WEBHOOK_SECRETS.woocommerce,
+    CLICKRELAY_STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRETS.stripe,
+    CLICKRELAY_ACCEPT_TEST_ORDERS: 'true',
     CLICKRELAY_ALLOWED_ORIGINS: 'https://shop.example',
     CLICKRELAY_TRUST_PROXY: 'loopback',
     CLICKRELAY_RATE_LIMIT: '1000000',

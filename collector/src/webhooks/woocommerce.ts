@@ -72,7 +72,8 @@ function readWooCommerceOrder(delivery: Delivery, _config: Config): Reading {
     body,
     from: {
       source: 'woocommerce',
-      notes: { deliveryId: woocommerce.deliveryId(delivery), topic, ...(visitorId ? { visitorIdFrom: `meta_data.${WOOCOMMERCE_VISITOR_META}` } : {}) },
+      // The platform's own delivery ID, as WooCommerce's logs show it (the dedup key adds the body's hash).
+      notes: { deliveryId: delivery.req.get('X-WC-Webhook-Delivery-ID') || undefined, topic, ...(visitorId ? { visitorIdFrom: `meta_data.${WOOCOMMERCE_VISITOR_META}` } : {}) },
       phoneCountry: text(billing?.country),
     },
   }

@@ -61,7 +61,8 @@ function readWooCommerceOrder(delivery, _config) {
         body,
         from: {
             source: 'woocommerce',
-            notes: { deliveryId: woocommerce.deliveryId(delivery), topic, ...(visitorId ? { visitorIdFrom: `meta_data.${WOOCOMMERCE_VISITOR_META}` } : {}) },
+            // The platform's own delivery ID, as WooCommerce's logs show it (the dedup key adds the body's hash).
+            notes: { deliveryId: delivery.req.get('X-WC-Webhook-Delivery-ID') || undefined, topic, ...(visitorId ? { visitorIdFrom: `meta_data.${WOOCOMMERCE_VISITOR_META}` } : {}) },
             phoneCountry: text(billing?.country),
         },
     };

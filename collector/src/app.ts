@@ -5,6 +5,8 @@
 import express, { type Express } from 'express'
 import type { AppContext } from './context.js'
 import { demoRouter } from './demo/router.js'
+import { createAccess } from './dashboard/access.js'
+import { dashboardRouter } from './dashboard/router.js'
 import { adminRouter } from './routes/admin.js'
 import { errorHandler, notFound } from './errors.js'
 import { rememberTrust, type TrustProxy } from './origin.js'
@@ -35,7 +37,11 @@ export function createApp(options: AppOptions): Express {
   app.use(ordersRouter(options))
   app.use(webhooksRouter(options))
   app.use(healthRouter(options))
-  app.use(adminRouter(options))
+  // One gate for /admin: the dashboard's router sets the headers and finds who asks, for its
+  // pages and for the JSON admin API after it.
+  const access = createAccess(options)
+  app.use(dashboardRouter(options, access))
+  app.use(adminRouter(options, access))
   if (options.sandbox) {
     app.use('/sandbox', options.sandbox.router)
     const selfUrl = options.selfUrl

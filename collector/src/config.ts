@@ -36,6 +36,8 @@ export interface Config {
   /** Undefined in sandbox mode without CLICKRELAY_ORDER_SECRET: the sandbox makes one per database. */
   orderSecret: string | undefined
   adminToken: string | undefined
+  /** The read-only token: every page and GET of the admin API, no action. */
+  viewerToken: string | undefined
   defaultCountry: CountryCode | undefined
   trustProxy: boolean | number | string
   /** Other origins whose pages may send records to /collect (a collector on t.shop.example for pages on shop.example). */
@@ -107,6 +109,7 @@ const schema = z.object({
   CLICKRELAY_EVENTS_API_URL: optional.pipe(z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional()),
   CLICKRELAY_ORDER_SECRET: optional.pipe(z.string().min(16, 'at least 16 characters').optional()),
   CLICKRELAY_ADMIN_TOKEN: optional.pipe(z.string().min(16, 'at least 16 characters').optional()),
+  CLICKRELAY_VIEWER_TOKEN: optional.pipe(z.string().min(16, 'at least 16 characters').optional()),
   CLICKRELAY_DEFAULT_COUNTRY: optional.pipe(
     z
       .string()
@@ -190,6 +193,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const e = parsed.data
   const mode = decideMode(e)
   const live = mode === 'live'
+  if (e.CLICKRELAY_VIEWER_TOKEN && e.CLICKRELAY_VIEWER_TOKEN === e.CLICKRELAY_ADMIN_TOKEN) {
+    throw new ConfigError('CLICKRELAY_VIEWER_TOKEN: must differ from CLICKRELAY_ADMIN_TOKEN, or the read-only token would be the admin token')
+  }
   if (e.CLICKRELAY_RETENTION_DAYS < e.CLICKRELAY_CLICK_WINDOW_DAYS) {
     throw new ConfigError(`CLICKRELAY_RETENTION_DAYS: must be at least CLICKRELAY_CLICK_WINDOW_DAYS (${e.CLICKRELAY_CLICK_WINDOW_DAYS}), or clicks are deleted before orders can use them`)
   }
@@ -208,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     },
     orderSecret: e.CLICKRELAY_ORDER_SECRET,
     adminToken: e.CLICKRELAY_ADMIN_TOKEN,
+    viewerToken: e.CLICKRELAY_VIEWER_TOKEN,
     defaultCountry: e.CLICKRELAY_DEFAULT_COUNTRY as CountryCode | undefined,
     trustProxy: parseTrustProxy(e.CLICKRELAY_TRUST_PROXY),
     allowedOrigins: e.CLICKRELAY_ALLOWED_ORIGINS ?? [],

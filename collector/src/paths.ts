@@ -16,3 +16,6 @@ function findRoot(): string {
 export const ROOT = findRoot()
 export const SQL_DIR = join(ROOT, 'collector', 'sql')
 export const SCRIPT_FILE = join(ROOT, 'dist', 'cr.js')
+/** The dashboard's templates and stylesheet, read from the sources in both layouts (tsx and the build in dist/). */
+export const DASHBOARD_VIEWS = join(ROOT, 'collector', 'src', 'dashboard', 'views')
+export const DASHBOARD_STYLESHEET = join(ROOT, 'collector', 'src', 'dashboard', 'assets', 'dashboard.css')

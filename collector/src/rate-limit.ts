@@ -13,6 +13,11 @@ interface Client {
 export interface RateLimiter {
   /** Counts one request; undefined when it is within the limit, else the seconds until the client's window ends. */
   hit(key: string, now: number): number | undefined
+  /**
+   * Without counting: the seconds until the client's window ends when it has used up the limit,
+   * else undefined. For limits on failures (logins), checked before the attempt is judged.
+   */
+  exhausted(key: string, now: number): number | undefined
   /** How many clients it holds: at most those seen within the last two windows. */
   remembered(): number
 }
@@ -43,6 +48,11 @@ export function createRateLimiter(limit: number, windowMs: number): RateLimiter 
       }
       client.count += 1
       return client.count <= limit ? undefined : Math.max(1, Math.ceil((client.resetAt - now) / 1000))
+    },
+    exhausted(key, now) {
+      const client = current.get(key) ?? previous.get(key)
+      if (client === undefined || client.resetAt <= now || client.count < limit) return undefined
+      return Math.max(1, Math.ceil((client.resetAt - now) / 1000))
     },
     remembered: () => current.size + previous.size,
   }

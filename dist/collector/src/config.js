@@ -39,6 +39,7 @@ const schema = z.object({
     CLICKRELAY_EVENTS_API_URL: optional.pipe(z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional()),
     CLICKRELAY_ORDER_SECRET: optional.pipe(z.string().min(16, 'at least 16 characters').optional()),
     CLICKRELAY_ADMIN_TOKEN: optional.pipe(z.string().min(16, 'at least 16 characters').optional()),
+    CLICKRELAY_VIEWER_TOKEN: optional.pipe(z.string().min(16, 'at least 16 characters').optional()),
     CLICKRELAY_DEFAULT_COUNTRY: optional.pipe(z
         .string()
         .transform((v) => v.toUpperCase())
@@ -114,6 +115,9 @@ export function loadConfig(env) {
     const e = parsed.data;
     const mode = decideMode(e);
     const live = mode === 'live';
+    if (e.CLICKRELAY_VIEWER_TOKEN && e.CLICKRELAY_VIEWER_TOKEN === e.CLICKRELAY_ADMIN_TOKEN) {
+        throw new ConfigError('CLICKRELAY_VIEWER_TOKEN: must differ from CLICKRELAY_ADMIN_TOKEN, or the read-only token would be the admin token');
+    }
     if (e.CLICKRELAY_RETENTION_DAYS < e.CLICKRELAY_CLICK_WINDOW_DAYS) {
         throw new ConfigError(`CLICKRELAY_RETENTION_DAYS: must be at least CLICKRELAY_CLICK_WINDOW_DAYS (${e.CLICKRELAY_CLICK_WINDOW_DAYS}), or clicks are deleted before orders can use them`);
     }
@@ -132,6 +136,7 @@ export function loadConfig(env) {
         },
         orderSecret: e.CLICKRELAY_ORDER_SECRET,
         adminToken: e.CLICKRELAY_ADMIN_TOKEN,
+        viewerToken: e.CLICKRELAY_VIEWER_TOKEN,
         defaultCountry: e.CLICKRELAY_DEFAULT_COUNTRY,
         trustProxy: parseTrustProxy(e.CLICKRELAY_TRUST_PROXY),
         allowedOrigins: e.CLICKRELAY_ALLOWED_ORIGINS ?? [],

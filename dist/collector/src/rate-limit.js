@@ -25,6 +25,12 @@ export function createRateLimiter(limit, windowMs) {
             client.count += 1;
             return client.count <= limit ? undefined : Math.max(1, Math.ceil((client.resetAt - now) / 1000));
         },
+        exhausted(key, now) {
+            const client = current.get(key) ?? previous.get(key);
+            if (client === undefined || client.resetAt <= now || client.count < limit)
+                return undefined;
+            return Math.max(1, Math.ceil((client.resetAt - now) / 1000));
+        },
         remembered: () => current.size + previous.size,
     };
 }

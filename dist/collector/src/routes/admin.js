@@ -1,7 +1,9 @@
 /**
  * /admin/*: the operator's JSON API, for the merchant's staff and scripts only.
- * Every request needs `Authorization: Bearer <CLICKRELAY_ADMIN_TOKEN>`; without a configured
- * token the admin API is off.
+ * Every request needs `Authorization: Bearer <token>` or a dashboard session cookie (see
+ * ../dashboard/access.ts, which the dashboard's router runs first). CLICKRELAY_ADMIN_TOKEN may
+ * do everything; CLICKRELAY_VIEWER_TOKEN may read, and gets 403 on every POST. Without a
+ * configured token the admin API is off.
  *
  *   GET  /admin/status              is it doing its job: clicks, refusals, orders, queue, delivery, setup problems
  *   GET  /admin/orders/:id          an order's attribution (which click, through which link, by which rule) and delivery
@@ -11,16 +13,16 @@
  *   POST /admin/replays             {status?, from, to, limit?, after_id?, force?, note?}: send again the events so ended in a time range
  *   POST /admin/deletions           {email?, phone?, visitor_id?}: delete everything linked to them
  */
-import express, { Router } from 'express';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { Router } from 'express';
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { VISITOR_ID_PATTERN } from '../../../common/wire.js';
 import { HttpError, parseOr400 } from '../errors.js';
 import { hashEmail, hashPhone } from '../hashing.js';
-import { ageSeconds, DAY_MS, HOUR_MS } from '../clock.js';
+import { DAY_MS, HOUR_MS } from '../clock.js';
 import { RULES } from '../attribution/rules.js';
 import { clientIp } from '../origin.js';
-import { WEBHOOK_SOURCES } from '../webhooks/router.js';
+import { statusReport } from '../status.js';
 const ENDED = ['delivered', 'failed', 'expired'];
 const STATUSES = ['pending', 'sending', ...ENDED];
 const rowId = z.coerce.number({ error: 'must be an event id' }).int().positive();
@@ -78,11 +80,6 @@ function eventJson(e) {
         next_attempt_at: e.status === 'pending' ? iso(e.nextAttemptAt) : null,
     };
 }
-/** Orders accepted, and the share linked to an ad click: the number ClickRelay exists to raise. */
-function ordersJson(a) {
-    const share = a.orders ? Math.round((a.ordersWithTtclid / a.orders) * 1000) / 1000 : null;
-    return { accepted: a.orders, with_ttclid: a.ordersWithTtclid, ttclid_share: share };
-}
 const deletionSchema = z
     .object({
     email: z.string().max(320).optional(),
@@ -90,7 +87,7 @@ const deletionSchema = z
     visitor_id: z.string().regex(VISITOR_ID_PATTERN, 'must be a visitor ID').optional(),
 })
     .refine((d) => d.email || d.phone || d.visitor_id, 'give at least one of email, phone, visitor_id');
-export function adminRouter(ctx) {
+export function adminRouter(ctx, access) {
     const router = Router();
     const token = ctx.config.adminToken;
     // Tells a rotated token from the one before it in the replay log; never the token itself.
@@ -116,43 +113,9 @@ export function adminRouter(ctx) {
         else
             ctx.log.info(fields, 'events replayed');
     }
-    const authenticate = (req, _res, next) => {
-        if (!token)
-            throw new HttpError(403, 'admin_disabled', 'the admin API is off; set CLICKRELAY_ADMIN_TOKEN to use it');
-        const given = Buffer.from((req.get('authorization') ?? '').replace(/^Bearer\s+/i, ''));
-        const expected = Buffer.from(token);
-        if (given.length !== expected.length || !timingSafeEqual(given, expected))
-            throw new HttpError(401, 'unauthorized', 'Authorization: Bearer <CLICKRELAY_ADMIN_TOKEN> is missing or wrong');
-        next();
-    };
-    router.use('/admin', authenticate, express.json({ limit: '16kb' }));
+    router.use('/admin', access.requireApi);
     router.get('/admin/status', async (_req, res) => {
-        const now = ctx.clock.now();
-        const hour = await ctx.store.activity(now - HOUR_MS);
-        const day = await ctx.store.activity(now - DAY_MS);
-        const queue = await ctx.store.queueStats();
-        const lastAccepted = await ctx.store.lastDeliveredAt();
-        const delivery = ctx.deliveryStatus();
-        const webhooks = await ctx.store.webhookActivity(now - DAY_MS);
-        res.set('Cache-Control', 'no-store').json({
-            mode: ctx.config.mode,
-            public_url: ctx.config.publicUrl ?? null,
-            test_event_code: Boolean(ctx.config.tiktok.testEventCode),
-            clicks: { last_hour: hour.clicks, last_24h: day.clicks, with_ttclid_last_24h: day.adClicks },
-            refusals: { last_hour: ctx.monitor.refusals(HOUR_MS), last_24h: ctx.monitor.refusals(DAY_MS) },
-            orders: { last_hour: ordersJson(hour), last_24h: ordersJson(day) },
-            webhooks: webhooksJson(ctx, webhooks),
-            queue: { waiting: queue.waiting, oldest_waiting_age_s: ageSeconds(now, queue.oldestWaitingSince) },
-            delivery: {
-                state: delivery.state,
-                since: iso(delivery.since),
-                last_http_status: delivery.lastHttpStatus ?? null,
-                last_code: delivery.lastCode ?? null,
-                last_message: delivery.lastMessage ?? null,
-                last_accepted_at: iso(lastAccepted),
-            },
-            problems: ctx.monitor.problems(DAY_MS).map((p) => ({ code: p.code, message: p.message, count: p.count, first_seen: iso(p.firstSeen), last_seen: iso(p.lastSeen) })),
-        });
+        res.set('Cache-Control', 'no-store').json(await statusReport(ctx));
     });
     router.get('/admin/orders/:id', async (req, res) => {
         const order = await ctx.store.findOrder(req.params.id);
@@ -321,23 +284,6 @@ function provenanceJson(order) {
         ip_from: p.ipFrom ? NETWORK_FROM[p.ipFrom] : null,
         user_agent_from: p.userAgentFrom ? NETWORK_FROM[p.userAgentFrom] : null,
     };
-}
-/** Each platform: on or off, and its deliveries of the last 24 hours by outcome, with the reasons for the ignored ones. */
-function webhooksJson(ctx, counts) {
-    return Object.fromEntries(WEBHOOK_SOURCES.map((source) => {
-        const mine = counts.filter((c) => c.platform === source.platform);
-        const total = (outcome) => mine.filter((c) => c.outcome === outcome).reduce((sum, c) => sum + c.count, 0);
-        const last = mine.reduce((latest, c) => Math.max(latest, c.lastAt), 0);
-        return [
-            source.platform,
-            {
-                enabled: Boolean(source.secret(ctx.config)),
-                last_24h: { accepted: total('accepted'), duplicate: total('duplicate'), ignored: total('ignored') },
-                ignored_reasons_24h: mine.filter((c) => c.outcome === 'ignored').map((c) => ({ reason: c.reason ?? null, count: c.count })),
-                last_delivery_at: last ? new Date(last).toISOString() : null,
-            },
-        ];
-    }));
 }
 /** A replay of an event whose order retention has scrubbed: refused, forced or not. */
 function scrubbedError(what) {

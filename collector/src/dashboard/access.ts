@@ -1,0 +1,256 @@
+/**
+ * Who may use /admin/ (the dashboard and the JSON admin API), and what each may do. The server
+ * enforces it; a page only hides what its reader may not use.
+ *
+ * Three ways in, tried in this order:
+ *   1. `Authorization: Bearer <token>`: scripts and the JSON API. A header that is there must be right.
+ *   2. The session cookie, opened by POST /admin/login with a token: the dashboard.
+ *   3. Nothing at all, in sandbox mode on loopback, so the demo can show the dashboard (as admin).
+ *
+ * Two roles: `admin` (CLICKRELAY_ADMIN_TOKEN) may do everything; `viewer`
+ * (CLICKRELAY_VIEWER_TOKEN) reads and never acts. `permits()` below is the one place that says
+ * which requests need the admin role.
+ *
+ * Sessions are stateless: the cookie carries its role and expiry, signed with HMAC-SHA256 under
+ * a key made once per database and kept in it (store.setting, as the sandbox's order secret is),
+ * and bound to the token it was opened with, so rotating a token ends its sessions. Nothing is
+ * written per login and sessions outlive a restart. The price: logging out removes the cookie
+ * from that browser, but a copy taken earlier stays valid until it expires (12 hours) or the
+ * token changes.
+ *
+ * Every state-changing request that rides on the cookie needs the session's CSRF token (a
+ * hidden `_csrf` field, or an `X-CSRF-Token` header); a Bearer request does not, since a browser
+ * never adds that header by itself.
+ */
+import type { Request, RequestHandler, Response } from 'express'
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { HOUR_MS, MINUTE_MS } from '../clock.js'
+import type { AppContext } from '../context.js'
+import { readCookie } from '../cookies.js'
+import { HttpError } from '../errors.js'
+import { clientIp, hasProxyHeaders, isLoopback, publicOrigin } from '../origin.js'
+import { createRateLimiter } from '../rate-limit.js'
+
+export type Role = 'admin' | 'viewer'
+
+export interface Principal {
+  role: Role
+  via: 'bearer' | 'session' | 'sandbox'
+  /** The session's CSRF token, for the forms of the page being rendered (none for Bearer). */
+  csrfToken?: string
+}
+
+export const SESSION_COOKIE = 'cr_admin'
+export const SESSION_MS = 12 * HOUR_MS
+export const CSRF_FIELD = '_csrf'
+export const CSRF_HEADER = 'X-CSRF-Token'
+/** Failed logins one client IP may make per window before every login from it waits. */
+export const LOGIN_FAILURES_ALLOWED = 10
+export const LOGIN_WINDOW_MS = 15 * MINUTE_MS
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+/** The state-changing requests a viewer may make: ending its own session. */
+const VIEWER_MAY_POST = new Set(['/admin/logout'])
+/** Reads that reveal secrets, for the admin role only (the install check's, in a later version). */
+const ADMIN_ONLY_READS = new Set<string>()
+
+/** The one rule of the roles: an admin may do anything; a viewer may read, except secrets, and act only on its own session. */
+export function permits(role: Role, method: string, path: string): boolean {
+  if (role === 'admin') return true
+  if (SAFE_METHODS.has(method)) return !ADMIN_ONLY_READS.has(path)
+  return VIEWER_MAY_POST.has(path)
+}
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest()
+
+/** Constant-time and blind to length: both sides are hashed first, so the comparison never sees their lengths. */
+export function sameSecret(given: string, expected: string): boolean {
+  return timingSafeEqual(sha256(given), sha256(expected))
+}
+
+/** The principal of a request that passed identify(), if any. */
+export function principalOf(res: Response): Principal | undefined {
+  return res.locals.principal as Principal | undefined
+}
+
+interface Session {
+  role: Role
+  /** `t`: opened with a token; `s`: opened for the open sandbox, valid only while it is open. */
+  issuedBy: 't' | 's'
+  expiresAt: number
+  nonce: string
+}
+
+export interface Access {
+  /** Finds who is asking (Bearer, cookie, open sandbox) and keeps it in res.locals; refuses a wrong Bearer token. */
+  identify: RequestHandler
+  /** For the JSON API: 401/403 without a principal, then the CSRF and role checks. */
+  requireApi: RequestHandler
+  /** For dashboard pages: to the login page without a principal, then the CSRF and role checks. */
+  requirePage: RequestHandler
+  /** POST /admin/login's work: the role of the token given, or an HttpError (401, 403, 429). Opens the session. */
+  login(req: Request, res: Response, token: string): Promise<Role>
+  /** Removes the session cookie. */
+  logout(res: Response): void
+  /** True when no token is needed: sandbox mode, listening on loopback, reached directly. */
+  sandboxOpen(req: Request): boolean
+  /** True when at least one token is configured. */
+  enabled(): boolean
+}
+
+export function createAccess(ctx: AppContext): Access {
+  const { config } = ctx
+  const failedLogins = createRateLimiter(LOGIN_FAILURES_ALLOWED, LOGIN_WINDOW_MS)
+  const tokens: Record<Role, string | undefined> = { admin: config.adminToken, viewer: config.viewerToken }
+  /** /admin as browsers see it: under CLICKRELAY_PUBLIC_URL's path when the collector sits under one (/cr/admin). */
+  const cookiePath = (config.publicUrl ? new URL(config.publicUrl).pathname.replace(/\/+$/, '') : '') + '/admin'
+
+  let key: Promise<Buffer> | undefined
+  /** The signing key, made on first use and kept with the data; a failed read is tried again next time. */
+  function signingKey(): Promise<Buffer> {
+    key ??= ctx.store.setting('dashboard_session_key', () => randomBytes(32).toString('base64url')).then(
+      (value) => Buffer.from(value, 'base64url'),
+      (err: unknown) => {
+        key = undefined
+        throw err
+      },
+    )
+    return key
+  }
+  const mac = (secret: Buffer, text: string) => createHmac('sha256', secret).update(text).digest('base64url')
+
+  /** What the session's signature covers: its fields, and the hash of the token of its role now. */
+  const signed = (s: Session) => ['v1', s.role, s.issuedBy, s.expiresAt, s.nonce, sha256(tokens[s.role] ?? '').toString('hex')].join('|')
+  const csrfOf = (secret: Buffer, s: Session) => mac(secret, `csrf|${s.nonce}`)
+
+  function sandboxOpen(req: Request): boolean {
+    // Behind a proxy the "loopback" collector faces whoever reaches the proxy.
+    return config.mode === 'sandbox' && isLoopback(config.host) && !hasProxyHeaders(req)
+  }
+
+  function roleOfToken(token: string): Role | undefined {
+    // Both compared every time, so the time taken does not tell which one matched.
+    const admin = tokens.admin !== undefined && sameSecret(token, tokens.admin)
+    const viewer = tokens.viewer !== undefined && sameSecret(token, tokens.viewer)
+    return admin ? 'admin' : viewer ? 'viewer' : undefined
+  }
+
+  async function readSession(req: Request): Promise<Session | undefined> {
+    const value = readCookie(req, SESSION_COOKIE)
+    const parts = value?.split('.')
+    if (!parts || parts.length !== 5) return undefined
+    const [role, issuedBy, expires, nonce, signature] = parts as [string, string, string, string, string]
+    if ((role !== 'admin' && role !== 'viewer') || (issuedBy !== 't' && issuedBy !== 's') || !/^\d+$/.test(expires)) return undefined
+    const session: Session = { role, issuedBy, expiresAt: Number(expires), nonce }
+    if (!sameSecret(signature, mac(await signingKey(), signed(session)))) return undefined
+    if (session.expiresAt <= ctx.clock.now()) return undefined
+    if (issuedBy === 't' && tokens[role] === undefined) return undefined
+    if (issuedBy === 's' && !sandboxOpen(req)) return undefined
+    return session
+  }
+
+  /** Sets the cookie of a new session and answers its CSRF token. */
+  async function openSession(req: Request, res: Response, role: Role, issuedBy: Session['issuedBy']): Promise<string> {
+    const session: Session = { role, issuedBy, expiresAt: ctx.clock.now() + SESSION_MS, nonce: randomBytes(16).toString('base64url') }
+    const secret = await signingKey()
+    const value = [session.role, session.issuedBy, session.expiresAt, session.nonce, mac(secret, signed(session))].join('.')
+    res.cookie(SESSION_COOKIE, value, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: publicOrigin(req, config.publicUrl).protocol === 'https:',
+      path: cookiePath,
+      maxAge: SESSION_MS,
+    })
+    return csrfOf(secret, session)
+  }
+
+  const identify: RequestHandler = async (req, res, next) => {
+    const authorization = req.get('authorization')
+    if (authorization !== undefined) {
+      if (!tokens.admin && !tokens.viewer && !sandboxOpen(req)) throw disabled()
+      const role = roleOfToken(authorization.replace(/^Bearer\s+/i, ''))
+      if (!role) throw new HttpError(401, 'unauthorized', 'Authorization: Bearer <CLICKRELAY_ADMIN_TOKEN or CLICKRELAY_VIEWER_TOKEN> is missing or wrong')
+      res.locals.principal = { role, via: 'bearer' } satisfies Principal
+      return next()
+    }
+    const session = await readSession(req)
+    if (session) {
+      res.locals.principal = { role: session.role, via: 'session', csrfToken: csrfOf(await signingKey(), session) } satisfies Principal
+    } else if (sandboxOpen(req)) {
+      // A session of its own, so the demo's forms carry a CSRF token like any other; a
+      // state-changing request without one (another site's form, say) is still refused.
+      const csrfToken = SAFE_METHODS.has(req.method) ? await openSession(req, res, 'admin', 's') : undefined
+      res.locals.principal = { role: 'admin', via: 'sandbox', csrfToken } satisfies Principal
+    }
+    next()
+  }
+
+  /** CSRF and role, for a request that has a principal. */
+  function authorize(req: Request, principal: Principal): void {
+    if (!SAFE_METHODS.has(req.method) && principal.via !== 'bearer') {
+      const given = (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD] ?? req.get(CSRF_HEADER)
+      if (typeof given !== 'string' || !principal.csrfToken || !sameSecret(given, principal.csrfToken)) {
+        throw new HttpError(403, 'csrf_failed', `a state-changing request on a dashboard session needs its CSRF token (the form's ${CSRF_FIELD} field, or the ${CSRF_HEADER} header); reload the page and try again`)
+      }
+    }
+    if (!permits(principal.role, req.method, req.path)) {
+      throw new HttpError(403, 'read_only', 'the viewer token reads only: replays, deletions and secrets need CLICKRELAY_ADMIN_TOKEN')
+    }
+  }
+
+  const requireApi: RequestHandler = (req, res, next) => {
+    const principal = principalOf(res)
+    if (!principal) {
+      if (!tokens.admin && !tokens.viewer) throw disabled()
+      throw new HttpError(401, 'unauthorized', 'Authorization: Bearer <CLICKRELAY_ADMIN_TOKEN or CLICKRELAY_VIEWER_TOKEN> is missing or wrong, and no dashboard session')
+    }
+    authorize(req, principal)
+    next()
+  }
+
+  const requirePage: RequestHandler = (req, res, next) => {
+    const principal = principalOf(res)
+    if (!principal) {
+      if (readCookie(req, SESSION_COOKIE) !== undefined) clearSession(res)
+      // Relative, so it holds under a proxy's path prefix too.
+      return res.redirect(303, req.path === '/admin' ? 'admin/login' : 'login')
+    }
+    authorize(req, principal)
+    next()
+  }
+
+  function clearSession(res: Response): void {
+    res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', path: cookiePath })
+  }
+
+  async function login(req: Request, res: Response, token: string): Promise<Role> {
+    if (!tokens.admin && !tokens.viewer) throw disabled()
+    const ip = clientIp(req) ?? 'unknown'
+    // Judged before the token is, so a client over the limit learns nothing from its guesses.
+    const wait = failedLogins.exhausted(ip, ctx.clock.now())
+    if (wait !== undefined) throw tooMany(wait)
+    const role = roleOfToken(token)
+    if (!role) {
+      failedLogins.hit(ip, ctx.clock.now())
+      ctx.log.warn({ ip }, 'dashboard login refused: wrong token')
+      throw new HttpError(401, 'unauthorized', 'That token is not CLICKRELAY_ADMIN_TOKEN or CLICKRELAY_VIEWER_TOKEN.')
+    }
+    await openSession(req, res, role, 't')
+    ctx.log.info({ ip, role }, 'dashboard login')
+    return role
+  }
+
+  return { identify, requireApi, requirePage, login, logout: clearSession, sandboxOpen, enabled: () => Boolean(tokens.admin || tokens.viewer) }
+}
+
+function disabled(): HttpError {
+  return new HttpError(403, 'admin_disabled', 'the admin API and dashboard are off; set CLICKRELAY_ADMIN_TOKEN (and CLICKRELAY_VIEWER_TOKEN for read-only access) to use them')
+}
+
+/** A 429 whose Retry-After the error handlers send. */
+export class TooManyLogins extends HttpError {
+  constructor(readonly retryAfterS: number) {
+    super(429, 'too_many_logins', `too many failed logins from this address; try again in ${retryAfterS} seconds`)
+  }
+}
+const tooMany = (seconds: number) => new TooManyLogins(seconds)

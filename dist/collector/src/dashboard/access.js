@@ -1,0 +1,188 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { HOUR_MS, MINUTE_MS } from '../clock.js';
+import { readCookie } from '../cookies.js';
+import { HttpError } from '../errors.js';
+import { clientIp, hasProxyHeaders, isLoopback, publicOrigin } from '../origin.js';
+import { createRateLimiter } from '../rate-limit.js';
+export const SESSION_COOKIE = 'cr_admin';
+export const SESSION_MS = 12 * HOUR_MS;
+export const CSRF_FIELD = '_csrf';
+export const CSRF_HEADER = 'X-CSRF-Token';
+/** Failed logins one client IP may make per window before every login from it waits. */
+export const LOGIN_FAILURES_ALLOWED = 10;
+export const LOGIN_WINDOW_MS = 15 * MINUTE_MS;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** The state-changing requests a viewer may make: ending its own session. */
+const VIEWER_MAY_POST = new Set(['/admin/logout']);
+/** Reads that reveal secrets, for the admin role only (the install check's, in a later version). */
+const ADMIN_ONLY_READS = new Set();
+/** The one rule of the roles: an admin may do anything; a viewer may read, except secrets, and act only on its own session. */
+export function permits(role, method, path) {
+    if (role === 'admin')
+        return true;
+    if (SAFE_METHODS.has(method))
+        return !ADMIN_ONLY_READS.has(path);
+    return VIEWER_MAY_POST.has(path);
+}
+const sha256 = (value) => createHash('sha256').update(value).digest();
+/** Constant-time and blind to length: both sides are hashed first, so the comparison never sees their lengths. */
+export function sameSecret(given, expected) {
+    return timingSafeEqual(sha256(given), sha256(expected));
+}
+/** The principal of a request that passed identify(), if any. */
+export function principalOf(res) {
+    return res.locals.principal;
+}
+export function createAccess(ctx) {
+    const { config } = ctx;
+    const failedLogins = createRateLimiter(LOGIN_FAILURES_ALLOWED, LOGIN_WINDOW_MS);
+    const tokens = { admin: config.adminToken, viewer: config.viewerToken };
+    /** /admin as browsers see it: under CLICKRELAY_PUBLIC_URL's path when the collector sits under one (/cr/admin). */
+    const cookiePath = (config.publicUrl ? new URL(config.publicUrl).pathname.replace(/\/+$/, '') : '') + '/admin';
+    let key;
+    /** The signing key, made on first use and kept with the data; a failed read is tried again next time. */
+    function signingKey() {
+        key ??= ctx.store.setting('dashboard_session_key', () => randomBytes(32).toString('base64url')).then((value) => Buffer.from(value, 'base64url'), (err) => {
+            key = undefined;
+            throw err;
+        });
+        return key;
+    }
+    const mac = (secret, text) => createHmac('sha256', secret).update(text).digest('base64url');
+    /** What the session's signature covers: its fields, and the hash of the token of its role now. */
+    const signed = (s) => ['v1', s.role, s.issuedBy, s.expiresAt, s.nonce, sha256(tokens[s.role] ?? '').toString('hex')].join('|');
+    const csrfOf = (secret, s) => mac(secret, `csrf|${s.nonce}`);
+    function sandboxOpen(req) {
+        // Behind a proxy the "loopback" collector faces whoever reaches the proxy.
+        return config.mode === 'sandbox' && isLoopback(config.host) && !hasProxyHeaders(req);
+    }
+    function roleOfToken(token) {
+        // Both compared every time, so the time taken does not tell which one matched.
+        const admin = tokens.admin !== undefined && sameSecret(token, tokens.admin);
+        const viewer = tokens.viewer !== undefined && sameSecret(token, tokens.viewer);
+        return admin ? 'admin' : viewer ? 'viewer' : undefined;
+    }
+    async function readSession(req) {
+        const value = readCookie(req, SESSION_COOKIE);
+        const parts = value?.split('.');
+        if (!parts || parts.length !== 5)
+            return undefined;
+        const [role, issuedBy, expires, nonce, signature] = parts;
+        if ((role !== 'admin' && role !== 'viewer') || (issuedBy !== 't' && issuedBy !== 's') || !/^\d+$/.test(expires))
+            return undefined;
+        const session = { role, issuedBy, expiresAt: Number(expires), nonce };
+        if (!sameSecret(signature, mac(await signingKey(), signed(session))))
+            return undefined;
+        if (session.expiresAt <= ctx.clock.now())
+            return undefined;
+        if (issuedBy === 't' && tokens[role] === undefined)
+            return undefined;
+        if (issuedBy === 's' && !sandboxOpen(req))
+            return undefined;
+        return session;
+    }
+    /** Sets the cookie of a new session and answers its CSRF token. */
+    async function openSession(req, res, role, issuedBy) {
+        const session = { role, issuedBy, expiresAt: ctx.clock.now() + SESSION_MS, nonce: randomBytes(16).toString('base64url') };
+        const secret = await signingKey();
+        const value = [session.role, session.issuedBy, session.expiresAt, session.nonce, mac(secret, signed(session))].join('.');
+        res.cookie(SESSION_COOKIE, value, {
+            httpOnly: true,
+            sameSite: 'strict',
+            secure: publicOrigin(req, config.publicUrl).protocol === 'https:',
+            path: cookiePath,
+            maxAge: SESSION_MS,
+        });
+        return csrfOf(secret, session);
+    }
+    const identify = async (req, res, next) => {
+        const authorization = req.get('authorization');
+        if (authorization !== undefined) {
+            if (!tokens.admin && !tokens.viewer && !sandboxOpen(req))
+                throw disabled();
+            const role = roleOfToken(authorization.replace(/^Bearer\s+/i, ''));
+            if (!role)
+                throw new HttpError(401, 'unauthorized', 'Authorization: Bearer <CLICKRELAY_ADMIN_TOKEN or CLICKRELAY_VIEWER_TOKEN> is missing or wrong');
+            res.locals.principal = { role, via: 'bearer' };
+            return next();
+        }
+        const session = await readSession(req);
+        if (session) {
+            res.locals.principal = { role: session.role, via: 'session', csrfToken: csrfOf(await signingKey(), session) };
+        }
+        else if (sandboxOpen(req)) {
+            // A session of its own, so the demo's forms carry a CSRF token like any other; a
+            // state-changing request without one (another site's form, say) is still refused.
+            const csrfToken = SAFE_METHODS.has(req.method) ? await openSession(req, res, 'admin', 's') : undefined;
+            res.locals.principal = { role: 'admin', via: 'sandbox', csrfToken };
+        }
+        next();
+    };
+    /** CSRF and role, for a request that has a principal. */
+    function authorize(req, principal) {
+        if (!SAFE_METHODS.has(req.method) && principal.via !== 'bearer') {
+            const given = req.body?.[CSRF_FIELD] ?? req.get(CSRF_HEADER);
+            if (typeof given !== 'string' || !principal.csrfToken || !sameSecret(given, principal.csrfToken)) {
+                throw new HttpError(403, 'csrf_failed', `a state-changing request on a dashboard session needs its CSRF token (the form's ${CSRF_FIELD} field, or the ${CSRF_HEADER} header); reload the page and try again`);
+            }
+        }
+        if (!permits(principal.role, req.method, req.path)) {
+            throw new HttpError(403, 'read_only', 'the viewer token reads only: replays, deletions and secrets need CLICKRELAY_ADMIN_TOKEN');
+        }
+    }
+    const requireApi = (req, res, next) => {
+        const principal = principalOf(res);
+        if (!principal) {
+            if (!tokens.admin && !tokens.viewer)
+                throw disabled();
+            throw new HttpError(401, 'unauthorized', 'Authorization: Bearer <CLICKRELAY_ADMIN_TOKEN or CLICKRELAY_VIEWER_TOKEN> is missing or wrong, and no dashboard session');
+        }
+        authorize(req, principal);
+        next();
+    };
+    const requirePage = (req, res, next) => {
+        const principal = principalOf(res);
+        if (!principal) {
+            if (readCookie(req, SESSION_COOKIE) !== undefined)
+                clearSession(res);
+            // Relative, so it holds under a proxy's path prefix too.
+            return res.redirect(303, req.path === '/admin' ? 'admin/login' : 'login');
+        }
+        authorize(req, principal);
+        next();
+    };
+    function clearSession(res) {
+        res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', path: cookiePath });
+    }
+    async function login(req, res, token) {
+        if (!tokens.admin && !tokens.viewer)
+            throw disabled();
+        const ip = clientIp(req) ?? 'unknown';
+        // Judged before the token is, so a client over the limit learns nothing from its guesses.
+        const wait = failedLogins.exhausted(ip, ctx.clock.now());
+        if (wait !== undefined)
+            throw tooMany(wait);
+        const role = roleOfToken(token);
+        if (!role) {
+            failedLogins.hit(ip, ctx.clock.now());
+            ctx.log.warn({ ip }, 'dashboard login refused: wrong token');
+            throw new HttpError(401, 'unauthorized', 'That token is not CLICKRELAY_ADMIN_TOKEN or CLICKRELAY_VIEWER_TOKEN.');
+        }
+        await openSession(req, res, role, 't');
+        ctx.log.info({ ip, role }, 'dashboard login');
+        return role;
+    }
+    return { identify, requireApi, requirePage, login, logout: clearSession, sandboxOpen, enabled: () => Boolean(tokens.admin || tokens.viewer) };
+}
+function disabled() {
+    return new HttpError(403, 'admin_disabled', 'the admin API and dashboard are off; set CLICKRELAY_ADMIN_TOKEN (and CLICKRELAY_VIEWER_TOKEN for read-only access) to use them');
+}
+/** A 429 whose Retry-After the error handlers send. */
+export class TooManyLogins extends HttpError {
+    retryAfterS;
+    constructor(retryAfterS) {
+        super(429, 'too_many_logins', `too many failed logins from this address; try again in ${retryAfterS} seconds`);
+        this.retryAfterS = retryAfterS;
+    }
+}
+const tooMany = (seconds) => new TooManyLogins(seconds);

@@ -13,7 +13,7 @@ import { startCheckpointer } from './checkpointer.js'
 import { groupCommit } from './group-commit.js'
 import type { TikTokEvent } from '../tiktok/types.js'
 import type { ReplayFilter, ReplayOutcome, ReplayRequest } from './store.js'
-import type { AcceptedOrder, Attribution, AttemptRecord, DeletedCounts, DeletionSubject, EventFilter, EventStatus, LinkKind, BuildEvent, Click, ClickInput, DeliveryOutcome, IdentityInput, OrderInput, OrderSource, OutboxEvent, PixelReceiptInput, Provenance, PurgeReport, QueueStats, Store, WebhookDelivery } from './store.js'
+import type { AcceptedOrder, Attribution, AttemptRecord, DeletedCounts, DeletionSubject, EventFilter, EventStatus, LinkKind, BuildEvent, Click, ClickInput, DeliveryOutcome, IdentityInput, OrderInput, OrderReport, OrderSource, OutboxEvent, PixelReceiptInput, Provenance, PurgeReport, QueueStats, Store, WebhookDelivery } from './store.js'
 
 export function migrate(db: Database.Database, dir = SQL_DIR): number {
   const files = readdirSync(dir)
@@ -304,11 +304,63 @@ export function sqliteStore(db: Database.Database): Store {
   const insertSetting = db.prepare(`INSERT INTO settings (key, value) VALUES (@key, @value) ON CONFLICT (key) DO NOTHING`)
   const readSetting = db.prepare<{ key: string }, { value: string }>(`SELECT value FROM settings WHERE key = @key`)
 
-  const orderReport = db.prepare<{ orderId: string }, Record<string, unknown> & { order_id: string; event_id: string; event_time_s: number; linked_by: LinkKind | null; attribution_rule: AttributionRule | null; click_id: number | null; event_name: string | null }>(`
-    SELECT o.order_id, o.event_id, o.event_time_s, o.linked_by, o.attribution_rule, o.click_id, o.source, o.provenance, c.*,
-           e.event_name, e.status, e.attempts, e.last_error, e.delivered_at, e.test_event_code
-    FROM orders o LEFT JOIN clicks c ON c.id = o.click_id LEFT JOIN events e ON e.order_id = o.order_id
-    WHERE o.order_id = @orderId`)
+  // An order as the operator sees it: the order, its click and its server event, one row each.
+  type OrderRow = Record<string, unknown> & {
+    row: number
+    order_id: string
+    event_id: string
+    value: number
+    currency: string
+    event_time_s: number
+    received_at: number
+    linked_by: LinkKind | null
+    attribution_rule: AttributionRule | null
+    click_id: number | null
+    event_row: number | null
+    event_name: string | null
+  }
+  const ORDER_REPORT = `
+    SELECT o.rowid AS row, o.order_id, o.event_id, o.value, o.currency, o.event_time_s, o.received_at, o.linked_by, o.attribution_rule, o.click_id, o.source, o.provenance, c.*,
+           e.id AS event_row, e.event_name, e.status, e.attempts, e.last_error, e.delivered_at, e.test_event_code
+    FROM orders o LEFT JOIN clicks c ON c.id = o.click_id LEFT JOIN events e ON e.order_id = o.order_id`
+  const orderReport = db.prepare<{ orderId: string }, OrderRow>(`${ORDER_REPORT} WHERE o.order_id = @orderId`)
+  // Pages of orders, newest first, after a cursor (acceptance time, row): each reads its index from the cursor down and stops at the limit.
+  type OrderPageParams = { beforeTime: number; beforeRow: number; limit: number }
+  const latestOrders = db.prepare<OrderPageParams, OrderRow>(`
+    ${ORDER_REPORT} WHERE (o.received_at, o.rowid) < (@beforeTime, @beforeRow) ORDER BY o.received_at DESC, o.rowid DESC LIMIT @limit`)
+  const ordersByEmail = db.prepare<OrderPageParams & { emailHash: string }, OrderRow>(`
+    ${ORDER_REPORT} WHERE o.email_sha256 = @emailHash AND (o.received_at, o.rowid) < (@beforeTime, @beforeRow) ORDER BY o.received_at DESC, o.rowid DESC LIMIT @limit`)
+  const ordersByKey = db.prepare<{ orderId: string; eventIds: string; limit: number }, OrderRow>(`
+    ${ORDER_REPORT} WHERE o.order_id = @orderId OR o.event_id IN (SELECT value FROM json_each(@eventIds)) ORDER BY o.received_at DESC, o.rowid DESC LIMIT @limit`)
+  const toOrderReport = (row: OrderRow): OrderReport => {
+    const click = row.click_id === null ? undefined : toClick(row as unknown as ClickRow)
+    return {
+      orderId: row.order_id,
+      eventId: row.event_id,
+      source: (row.source as OrderSource | null) ?? 'api',
+      provenance: typeof row.provenance === 'string' ? (JSON.parse(row.provenance) as Provenance) : {},
+      value: row.value,
+      currency: row.currency,
+      eventTimeS: row.event_time_s,
+      receivedAt: row.received_at,
+      linkedBy: opt(row.linked_by),
+      rule: opt(row.attribution_rule),
+      click: click && { ttclid: click.ttclid, landingUrl: click.landingUrl, inApp: click.inApp, capturedAt: click.capturedAt, utm: click.utm, referrer: click.referrer },
+      event:
+        row.event_row === null || row.event_name === null
+          ? undefined
+          : {
+              id: row.event_row,
+              name: row.event_name,
+              status: row.status as string,
+              attempts: row.attempts as number,
+              lastError: opt(row.last_error as string | null),
+              deliveredAt: opt(row.delivered_at as number | null),
+              testEventCode: opt(row.test_event_code as string | null),
+            },
+      pixelEvents: pixelEventsOf.all({ eventId: row.event_id }).map((r) => ({ eventName: r.event_name, receivedAt: r.received_at })),
+    }
+  }
 
   // Operator views and replay. The filter is one statement with optional terms.
   const EVENT_FILTER = `
@@ -628,30 +680,18 @@ export function sqliteStore(db: Database.Database): Store {
     },
     async findOrder(orderId) {
       const row = orderReport.get({ orderId })
-      if (!row) return undefined
-      const click = row.click_id === null ? undefined : toClick(row as unknown as ClickRow)
-      return {
-        orderId: row.order_id,
-        eventId: row.event_id,
-        source: (row.source as OrderSource | null) ?? 'api',
-        provenance: typeof row.provenance === 'string' ? (JSON.parse(row.provenance) as Provenance) : {},
-        eventTimeS: row.event_time_s,
-        linkedBy: opt(row.linked_by),
-        rule: opt(row.attribution_rule),
-        click: click && { ttclid: click.ttclid, landingUrl: click.landingUrl, inApp: click.inApp, capturedAt: click.capturedAt, utm: click.utm },
-        event:
-          row.event_name === null
-            ? undefined
-            : {
-                name: row.event_name,
-                status: row.status as string,
-                attempts: row.attempts as number,
-                lastError: opt(row.last_error as string | null),
-                deliveredAt: opt(row.delivered_at as number | null),
-                testEventCode: opt(row.test_event_code as string | null),
-              },
-        pixelEvents: pixelEventsOf.all({ eventId: row.event_id }).map((r) => ({ eventName: r.event_name, receivedAt: r.received_at })),
+      return row && toOrderReport(row)
+    },
+    async listOrders(query) {
+      let rows: OrderRow[]
+      if ('orderId' in query) {
+        rows = ordersByKey.all({ orderId: query.orderId, eventIds: JSON.stringify(query.eventIds), limit: query.limit })
+      } else {
+        const page = { beforeTime: query.before?.receivedAt ?? Number.MAX_SAFE_INTEGER, beforeRow: query.before?.row ?? Number.MAX_SAFE_INTEGER, limit: query.limit }
+        rows = 'emailHash' in query ? ordersByEmail.all({ ...page, emailHash: query.emailHash }) : latestOrders.all(page)
       }
+      const last = rows.at(-1)
+      return { orders: rows.map(toOrderReport), next: last && rows.length === query.limit ? { receivedAt: last.received_at, row: last.row } : undefined }
     },
     async purgeBefore(cutoff, { now, scrub, chunkSize = PURGE_CHUNK_ROWS, onStep }) {
       const report: PurgeReport = { deleted: {}, scrubbed: { orders: 0, events: 0 }, waiting: 0, steps: 0, longestStepMs: 0 }

@@ -279,14 +279,38 @@ export interface OrderReport {
   eventId: string
   source: OrderSource
   provenance: Provenance
+  value: number
+  currency: string
   eventTimeS: number
+  /** When the collector accepted it, ms. */
+  receivedAt: number
   linkedBy: LinkKind | undefined
   /** The rule that gave the order its click; undefined for orders accepted before rules were recorded (migration 006). */
   rule: AttributionRule | undefined
-  click: Pick<Click, 'ttclid' | 'landingUrl' | 'inApp' | 'capturedAt' | 'utm'> | undefined
-  event: { name: string; status: string; attempts: number; lastError: string | undefined; deliveredAt: number | undefined; testEventCode: string | undefined } | undefined
+  click: Pick<Click, 'ttclid' | 'landingUrl' | 'inApp' | 'capturedAt' | 'utm' | 'referrer'> | undefined
+  /** Its server event; `id` is the event's row, as GET /admin/events/:id and replay take it. */
+  event: { id: number; name: string; status: string; attempts: number; lastError: string | undefined; deliveredAt: number | undefined; testEventCode: string | undefined } | undefined
   /** The order events the pixel fired with this order's event_id (pixel receipts). */
   pixelEvents: Array<{ eventName: string; receivedAt: number }>
+}
+
+/** Where a page of orders ended: the last order's acceptance time and row, for the next page. */
+export interface OrderCursor {
+  receivedAt: number
+  row: number
+}
+
+/** Which orders an operator looks at, newest first: the latest, or those with an order key, event_id or email hash. */
+export type OrderQuery =
+  | { latest: true; before?: OrderCursor; limit: number }
+  /** The order with this order key, or with one of these event_ids (exact matches). */
+  | { orderId: string; eventIds: string[]; limit: number }
+  | { emailHash: string; before?: OrderCursor; limit: number }
+
+export interface OrderPage {
+  orders: OrderReport[]
+  /** Where the next page starts, when this one was full. */
+  next: OrderCursor | undefined
 }
 
 export interface Store {
@@ -332,6 +356,8 @@ export interface Store {
   /** A value kept with the data: the stored one, or `make()`'s, stored now, when there is none. */
   setting(key: string, make: () => string): Promise<string>
   findOrder(orderId: string): Promise<OrderReport | undefined>
+  /** The orders an operator asked for, newest first, each through an index and at most `limit`. */
+  listOrders(query: OrderQuery): Promise<OrderPage>
   listEvents(filter: EventFilter): Promise<Array<Omit<EventRecord, 'payload' | 'receipts'>>>
   getEvent(id: number): Promise<EventRecord | undefined>
   /**

@@ -8,15 +8,26 @@
  *   POST /admin/login                  token=<admin or viewer token>: opens a 12-hour session; 401 wrong, 429 too many failures
  *   POST /admin/logout                 _csrf: ends the session in this browser
  *   GET  /admin/                       Overview (admin or viewer)
+ *   GET  /admin/orders                 Orders: the latest 50 (?before= for older), or a search's (?q=<order key or event_id>, ?email=<SHA-256>)
+ *   POST /admin/orders                 q, _csrf: the search box; answers 303 to the results (an email only as its hash; admin or viewer)
+ *   GET  /admin/order?id=<order key>   Order: provenance, payload, attempts, pixel receipts, replay (admin or viewer)
+ *   POST /admin/order/replay           id, force?, _csrf: replays the order's event (admin only); 303 to the order, or the order with the refusal (409)
+ *
+ * The order pages are /admin/orders and /admin/order?id=, not /admin/orders/:id: that address is
+ * the JSON API's (routes/admin.ts), and a key in the query string can hold any character ("#1001",
+ * "a/b") at one level under /admin/, where every relative link holds.
  *
  * In sandbox mode on loopback the pages are open without a token, as admin.
  */
 import express, { Router } from 'express';
 import { readFileSync } from 'node:fs';
 import { HttpError } from '../errors.js';
+import { isSha256 } from '../hashing.js';
+import { createReplays } from '../replay.js';
 import { DASHBOARD_STYLESHEET } from '../paths.js';
 import { statusReport } from '../status.js';
 import { principalOf, TooManyLogins } from './access.js';
+import { cursorText, orderAddress, orderDetail, orderQuery, orderRow, readCursor, readSearch, searchAddress } from './orders.js';
 import { overviewModel } from './overview.js';
 import { pageContext, sendPage } from './render.js';
 /**
@@ -69,6 +80,79 @@ export function dashboardRouter(ctx, access) {
     pages.get('/admin/', access.requirePage, async (req, res) => {
         const report = await statusReport(ctx);
         sendPage(res, 200, 'overview', { ...context(req, res), ...overviewModel(report, ctx.clock.now()) });
+    });
+    const replays = createReplays(ctx);
+    const text = (value) => (typeof value === 'string' ? value : undefined);
+    const NOT_AN_EMAIL = 'That has an @ but is not an email address: nothing was searched. Check it and search again.';
+    async function ordersPage(req, res, search, status = 200, error) {
+        const before = readCursor(req.query.before);
+        const page = search.kind === 'bad_email' ? { orders: [], next: undefined } : await ctx.store.listOrders(orderQuery(search, ctx.config.tiktok.purchaseEvent, before));
+        const heading = search.kind === 'key' ? `Orders with the order key or event_id “${search.text}”` : search.kind === 'email' ? `Orders whose email hashes to ${search.hash}` : before ? 'Older orders, newest first' : 'The latest orders, newest first';
+        const next = page.next && (search.kind === 'email' ? `${searchAddress(search)}&before=${cursorText(page.next)}` : search.kind === 'latest' ? `orders?before=${cursorText(page.next)}` : undefined);
+        sendPage(res, status, 'orders', {
+            ...context(req, res),
+            // Only an order key or event_id goes back into the box: an email never comes back, not even hashed.
+            query: search.kind === 'key' ? search.text : '',
+            searching: search.kind !== 'latest' || before !== undefined,
+            heading,
+            error,
+            rows: page.orders.map(orderRow),
+            next,
+        });
+    }
+    pages.get('/admin/orders', access.requirePage, async (req, res) => {
+        const email = text(req.query.email);
+        if (email !== undefined) {
+            if (!isSha256(email))
+                throw new HttpError(400, 'invalid_request', 'email: must be the SHA-256 of an email address (64 hex characters); search by email with the form');
+            return ordersPage(req, res, { kind: 'email', hash: email });
+        }
+        const search = readSearch(text(req.query.q) ?? '');
+        // An email typed into an address by hand: looked up by its hash, and out of the address at once.
+        if (search.kind === 'email')
+            return res.redirect(303, searchAddress(search));
+        if (search.kind === 'bad_email')
+            return ordersPage(req, res, search, 400, NOT_AN_EMAIL);
+        await ordersPage(req, res, search);
+    });
+    pages.post('/admin/orders', access.requirePage, async (req, res) => {
+        const search = readSearch(text(req.body?.q) ?? '');
+        if (search.kind === 'bad_email')
+            return ordersPage(req, res, search, 400, NOT_AN_EMAIL);
+        res.redirect(303, searchAddress(search));
+    });
+    async function orderPage(req, res, orderId, status, extra) {
+        if (!orderId)
+            throw new HttpError(400, 'invalid_request', 'id: the order key is missing (order?id=<order key>)');
+        const order = await ctx.store.findOrder(orderId);
+        if (!order)
+            throw new HttpError(404, 'not_found', `no order ${orderId}`);
+        const event = order.event && (await ctx.store.getEvent(order.event.id));
+        const replayLog = order.event ? await ctx.store.replaysOf(order.event.id) : [];
+        sendPage(res, status, 'order', { ...context(req, res), ...orderDetail(order, event, replayLog), ...extra });
+    }
+    pages.get('/admin/order', access.requirePage, async (req, res) => {
+        const replayed = text(req.query.replayed);
+        await orderPage(req, res, text(req.query.id), 200, { replayed: replayed === 'forced' || replayed === '1' ? replayed : undefined });
+    });
+    pages.post('/admin/order/replay', access.requirePage, async (req, res) => {
+        const orderId = text(req.body?.id);
+        const force = ['on', 'true', '1'].includes(text(req.body?.force) ?? '');
+        const order = orderId ? await ctx.store.findOrder(orderId) : undefined;
+        if (!orderId || !order)
+            throw new HttpError(404, 'not_found', `no order ${orderId ?? ''}`);
+        if (!order.event)
+            throw new HttpError(409, 'no_event', `order ${orderId} has no server event to replay`);
+        try {
+            // The admin API's replay, rules and log included; the dashboard names itself as the actor.
+            await replays.one(req, order.event.id, { force, actor: 'dashboard' });
+        }
+        catch (err) {
+            if (!(err instanceof HttpError) || err.status !== 409)
+                throw err;
+            return orderPage(req, res, orderId, 409, { refusal: { code: err.code, message: err.message } });
+        }
+        res.redirect(303, `../${orderAddress(orderId)}&replayed=${force ? 'forced' : '1'}`);
     });
     /** A refusal on a page is a page; anything else goes on to the JSON error handler (500s, storage). */
     const pageErrors = (err, req, res, next) => {

@@ -14,14 +14,13 @@
  *   POST /admin/deletions           {email?, phone?, visitor_id?}: delete everything linked to them
  */
 import { Router } from 'express';
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { VISITOR_ID_PATTERN } from '../../../common/wire.js';
 import { HttpError, parseOr400 } from '../errors.js';
 import { hashEmail, hashPhone } from '../hashing.js';
-import { DAY_MS, HOUR_MS } from '../clock.js';
-import { RULES } from '../attribution/rules.js';
-import { clientIp } from '../origin.js';
+import { HOUR_MS } from '../clock.js';
+import { attributionWords, pixelPairing, provenanceJson } from '../orders/report.js';
+import { age, createReplays, REPLAY_WINDOW_MS, scrubbedError, WHY_REFUSED } from '../replay.js';
 import { statusReport } from '../status.js';
 const ENDED = ['delivered', 'failed', 'expired'];
 const STATUSES = ['pending', 'sending', ...ENDED];
@@ -40,15 +39,6 @@ const eventQuerySchema = z.object({
     to: time.optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
-/** TikTok drops a copy of an event_id only within 48 hours of first receiving it. */
-const DEDUP_WINDOW_MS = 48 * HOUR_MS;
-/**
- * Replays stop an hour before that window closes: a copy still waits its turn in the queue
- * (behind a bulk replay, a backlog) before it reaches TikTok, and the two clocks differ.
- */
-const REPLAY_WINDOW_MS = DEDUP_WINDOW_MS - HOUR_MS;
-/** The caller names itself for the replay log: one admin token is shared, so the collector cannot tell people apart. */
-const ACTOR_HEADER = 'ClickRelay-Actor';
 const MAX_REPLAY_LIMIT = 10_000;
 const replayOptions = {
     force: z.boolean().default(false),
@@ -89,30 +79,7 @@ const deletionSchema = z
     .refine((d) => d.email || d.phone || d.visitor_id, 'give at least one of email, phone, visitor_id');
 export function adminRouter(ctx, access) {
     const router = Router();
-    const token = ctx.config.adminToken;
-    // Tells a rotated token from the one before it in the replay log; never the token itself.
-    const tokenFingerprint = token ? createHash('sha256').update(token).digest('hex').slice(0, 16) : '';
-    /** Who asked, for the replay log; the replay is refused once TikTok would count the copy again, unless forced. */
-    function replayRequest(req, options, scope) {
-        const now = ctx.clock.now();
-        return {
-            requestedAt: now,
-            actor: req.get(ACTOR_HEADER)?.trim().slice(0, 200) || undefined,
-            ip: clientIp(req),
-            tokenFingerprint,
-            note: options.note,
-            forced: options.force,
-            scope: JSON.stringify(scope),
-            firstDeliveredNotBefore: options.force ? undefined : now - REPLAY_WINDOW_MS,
-        };
-    }
-    function logReplay(outcome, request) {
-        const fields = { count: outcome.replayed.length, first_row: outcome.replayed[0], remaining: outcome.remaining, actor: request.actor, ip: request.ip, scope: request.scope };
-        if (request.forced)
-            ctx.log.warn({ ...fields, forced: true }, "events replayed with force: those TikTok first received over 48 hours ago will count again");
-        else
-            ctx.log.info(fields, 'events replayed');
-    }
+    const replays = createReplays(ctx);
     router.use('/admin', access.requireApi);
     router.get('/admin/status', async (_req, res) => {
         res.set('Cache-Control', 'no-store').json(await statusReport(ctx));
@@ -122,6 +89,7 @@ export function adminRouter(ctx, access) {
         if (!order)
             throw new HttpError(404, 'not_found', `no order ${req.params.id}`);
         const { click } = order;
+        const words = attributionWords(order);
         res.json({
             order_id: order.orderId,
             event_id: order.eventId,
@@ -136,12 +104,12 @@ export function adminRouter(ctx, access) {
                     utm: click.utm,
                     linked_by: order.linkedBy,
                     rule: order.rule ?? null,
-                    why: order.rule ? RULES[order.rule] : UNRECORDED_RULE,
-                    summary: describeAttribution(click, order.linkedBy),
+                    why: words.why,
+                    summary: words.summary,
                 }
-                : order.provenance.reportedTtclid && order.rule
-                    ? { ttclid: order.provenance.reportedTtclid, captured_at: null, linked_by: order.linkedBy, rule: order.rule, why: RULES[order.rule], summary: `ttclid read from the order's ${order.provenance.landingUrlFrom ?? 'landing URL'}; no browser with ClickRelay's script captured it` }
-                    : { rule: null, summary: 'no ttclid: no click from a TikTok ad is linked to this buyer' },
+                : words.rule
+                    ? { ttclid: words.ttclid, captured_at: null, linked_by: order.linkedBy, rule: words.rule, why: words.why, summary: words.summary }
+                    : { rule: null, summary: words.summary },
             pixel: pixelPairing(order),
             event: order.event && {
                 name: order.event.name,
@@ -163,7 +131,7 @@ export function adminRouter(ctx, access) {
         const event = await ctx.store.getEvent(id);
         if (!event)
             throw new HttpError(404, 'not_found', `no event ${req.params.id}`);
-        const replays = await ctx.store.replaysOf(id);
+        const replayLog = await ctx.store.replaysOf(id);
         res.json({
             ...eventJson(event),
             payload: event.payload,
@@ -176,7 +144,7 @@ export function adminRouter(ctx, access) {
                 message: r.message,
                 request_id: r.requestId ?? null,
             })),
-            replays: replays.map((r) => ({
+            replays: replayLog.map((r) => ({
                 requested_at: iso(r.requestedAt),
                 actor: r.actor ?? null,
                 ip: r.ip ?? null,
@@ -190,28 +158,14 @@ export function adminRouter(ctx, access) {
     router.post('/admin/events/:id/replay', async (req, res) => {
         const id = parseOr400(rowId, req.params.id);
         const body = parseOr400(singleReplaySchema, req.body ?? {});
-        const event = await ctx.store.getEvent(id);
-        if (!event)
-            throw new HttpError(404, 'not_found', `no event ${id}`);
-        const request = replayRequest(req, body, { ids: [id] });
-        const outcome = await ctx.store.replayEvents({ ids: [id] }, request);
-        if (outcome.scrubbed.length)
-            throw scrubbedError(`event ${id} (${event.eventId}) belongs to an order`);
-        const [old] = outcome.tooOld;
-        if (old) {
-            throw new HttpError(409, 'outside_dedup_window', `event ${id} (${old.eventId}) was first accepted by TikTok ${age(request.requestedAt - old.firstDeliveredAt)} ago, at ${iso(old.firstDeliveredAt)}. ${WHY_REFUSED} a copy sent now would count the purchase twice. Nothing was replayed; to send it anyway, add "force": true`);
-        }
-        if (!outcome.replayed.length)
-            throw new HttpError(409, 'in_queue', `event ${id} is ${event.status}: it is already in the queue`);
-        ctx.onEnqueued();
-        logReplay(outcome, request);
+        const outcome = await replays.one(req, id, body);
         res.json({ replayed: outcome.replayed, forced: body.force });
     });
     router.post('/admin/replays', async (req, res) => {
         const body = parseOr400(replaySchema, req.body);
         const scope = { status: body.status, from: iso(body.from), to: iso(body.to), limit: body.limit, after_id: body.after_id ?? null };
-        const request = replayRequest(req, body, scope);
-        const outcome = await ctx.store.replayEvents({ statuses: body.status, from: body.from, to: body.to, limit: body.limit, afterId: body.after_id }, request);
+        const request = replays.request(req, body, scope);
+        const outcome = await replays.run({ statuses: body.status, from: body.from, to: body.to, limit: body.limit, afterId: body.after_id }, request);
         if (outcome.scrubbed.length) {
             const rows = outcome.scrubbed.slice(0, 10).map((e) => e.id).join(', ') + (outcome.scrubbed.length > 10 ? ', …' : '');
             throw scrubbedError(`${outcome.scrubbed.length} of the events chosen (rows ${rows}) belong to orders`);
@@ -220,10 +174,6 @@ export function adminRouter(ctx, access) {
             const [oldest] = [...outcome.tooOld].sort((a, b) => a.firstDeliveredAt - b.firstDeliveredAt);
             const rows = outcome.tooOld.slice(0, 10).map((e) => e.id).join(', ') + (outcome.tooOld.length > 10 ? ', …' : '');
             throw new HttpError(409, 'outside_dedup_window', `${outcome.tooOld.length} of the ${Math.min(body.limit, outcome.remaining)} events chosen (rows ${rows}) were first accepted by TikTok more than ${REPLAY_WINDOW_MS / HOUR_MS} hours ago, the oldest ${age(request.requestedAt - oldest.firstDeliveredAt)} ago. ${WHY_REFUSED} copies sent now would count those purchases twice. Nothing was replayed: narrow status, from and to, or add "force": true`);
-        }
-        if (outcome.replayed.length) {
-            ctx.onEnqueued();
-            logReplay(outcome, request);
         }
         res.json({
             replayed: outcome.replayed,
@@ -247,45 +197,4 @@ export function adminRouter(ctx, access) {
         res.json({ deleted });
     });
     return router;
-}
-const WHY_REFUSED = `TikTok drops a copy of an event_id only within ${DEDUP_WINDOW_MS / HOUR_MS} hours of first receiving it, and ClickRelay stops replays ${(DEDUP_WINDOW_MS - REPLAY_WINDOW_MS) / HOUR_MS} hour before that, so the copy has time to reach TikTok:`;
-/** "5 hours", "3 days" */
-function age(ms) {
-    const hours = Math.floor(ms / HOUR_MS);
-    return hours < 72 ? `${hours} hour${hours === 1 ? '' : 's'}` : `${Math.floor(ms / DAY_MS)} days`;
-}
-/** For orders accepted before the rule was recorded with them (migration 006). */
-const UNRECORDED_RULE = 'Accepted before the collector recorded the rule that applied; linked_by names the first link from the buyer.';
-const LINKS = { visitor_id: 'the same browser', email: 'email', phone: 'phone', ttclid: 'the same ad click opened in another browser', landing_url: "the landing URL the order platform reported" };
-/** "ttclid captured 2026-06-14 on /products/trail-jacket in TikTok's in-app browser, linked by email" */
-function describeAttribution(click, linkedBy) {
-    const where = URL.canParse(click.landingUrl) ? new URL(click.landingUrl).pathname : click.landingUrl;
-    return `ttclid captured ${new Date(click.capturedAt).toISOString().slice(0, 10)} on ${where}${click.inApp ? " in TikTok's in-app browser" : ''}${linkedBy ? `, linked by ${LINKS[linkedBy]}` : ''}`;
-}
-/**
- * Whether the browser pixel fired for this order too: `paired` (same event name and event_id,
- * so TikTok counts it once), `different_event_name` (the pixel used another name, a dedup risk),
- * or `server_only` (no pixel receipt: the pixel was blocked or never fired).
- */
-function pixelPairing(order) {
-    const names = [...new Set(order.pixelEvents.map((e) => e.eventName))];
-    const status = !names.length ? 'server_only' : order.event && names.includes(order.event.name) ? 'paired' : 'different_event_name';
-    return { status, events: order.pixelEvents.map((e) => ({ event: e.eventName, received_at: new Date(e.receivedAt).toISOString() })) };
-}
-const NETWORK_FROM = { order: 'the order', visitor_last_click: "the visitor's latest click record (the platform sends none)" };
-/** Where the order came from and where each of its facts was read: what the source noted, in the words of GET /admin/orders/:id. */
-function provenanceJson(order) {
-    const p = order.provenance;
-    return {
-        delivery_id: p.deliveryId ?? null,
-        topic: p.topic ?? null,
-        visitor_id_from: p.visitorIdFrom ?? null,
-        landing_url_from: p.landingUrlFrom ?? null,
-        ip_from: p.ipFrom ? NETWORK_FROM[p.ipFrom] : null,
-        user_agent_from: p.userAgentFrom ? NETWORK_FROM[p.userAgentFrom] : null,
-    };
-}
-/** A replay of an event whose order retention has scrubbed: refused, forced or not. */
-function scrubbedError(what) {
-    return new HttpError(409, 'scrubbed', `${what} older than CLICKRELAY_RETENTION_DAYS: retention removed their match keys (ttclid, _ttp, hashes, IP, user agent), so a copy would be a purchase TikTok cannot attribute. Nothing was replayed${what.startsWith('event') ? '' : '; narrow from and to to newer events'}`);
 }

@@ -235,11 +235,45 @@ export function sqliteStore(db) {
     const lastDelivered = db.prepare(`SELECT MAX(delivered_at) AS at FROM events WHERE delivered_at IS NOT NULL`);
     const insertSetting = db.prepare(`INSERT INTO settings (key, value) VALUES (@key, @value) ON CONFLICT (key) DO NOTHING`);
     const readSetting = db.prepare(`SELECT value FROM settings WHERE key = @key`);
-    const orderReport = db.prepare(`
-    SELECT o.order_id, o.event_id, o.event_time_s, o.linked_by, o.attribution_rule, o.click_id, o.source, o.provenance, c.*,
-           e.event_name, e.status, e.attempts, e.last_error, e.delivered_at, e.test_event_code
-    FROM orders o LEFT JOIN clicks c ON c.id = o.click_id LEFT JOIN events e ON e.order_id = o.order_id
-    WHERE o.order_id = @orderId`);
+    const ORDER_REPORT = `
+    SELECT o.rowid AS row, o.order_id, o.event_id, o.value, o.currency, o.event_time_s, o.received_at, o.linked_by, o.attribution_rule, o.click_id, o.source, o.provenance, c.*,
+           e.id AS event_row, e.event_name, e.status, e.attempts, e.last_error, e.delivered_at, e.test_event_code
+    FROM orders o LEFT JOIN clicks c ON c.id = o.click_id LEFT JOIN events e ON e.order_id = o.order_id`;
+    const orderReport = db.prepare(`${ORDER_REPORT} WHERE o.order_id = @orderId`);
+    const latestOrders = db.prepare(`
+    ${ORDER_REPORT} WHERE (o.received_at, o.rowid) < (@beforeTime, @beforeRow) ORDER BY o.received_at DESC, o.rowid DESC LIMIT @limit`);
+    const ordersByEmail = db.prepare(`
+    ${ORDER_REPORT} WHERE o.email_sha256 = @emailHash AND (o.received_at, o.rowid) < (@beforeTime, @beforeRow) ORDER BY o.received_at DESC, o.rowid DESC LIMIT @limit`);
+    const ordersByKey = db.prepare(`
+    ${ORDER_REPORT} WHERE o.order_id = @orderId OR o.event_id IN (SELECT value FROM json_each(@eventIds)) ORDER BY o.received_at DESC, o.rowid DESC LIMIT @limit`);
+    const toOrderReport = (row) => {
+        const click = row.click_id === null ? undefined : toClick(row);
+        return {
+            orderId: row.order_id,
+            eventId: row.event_id,
+            source: row.source ?? 'api',
+            provenance: typeof row.provenance === 'string' ? JSON.parse(row.provenance) : {},
+            value: row.value,
+            currency: row.currency,
+            eventTimeS: row.event_time_s,
+            receivedAt: row.received_at,
+            linkedBy: opt(row.linked_by),
+            rule: opt(row.attribution_rule),
+            click: click && { ttclid: click.ttclid, landingUrl: click.landingUrl, inApp: click.inApp, capturedAt: click.capturedAt, utm: click.utm, referrer: click.referrer },
+            event: row.event_row === null || row.event_name === null
+                ? undefined
+                : {
+                    id: row.event_row,
+                    name: row.event_name,
+                    status: row.status,
+                    attempts: row.attempts,
+                    lastError: opt(row.last_error),
+                    deliveredAt: opt(row.delivered_at),
+                    testEventCode: opt(row.test_event_code),
+                },
+            pixelEvents: pixelEventsOf.all({ eventId: row.event_id }).map((r) => ({ eventName: r.event_name, receivedAt: r.received_at })),
+        };
+    };
     // Operator views and replay. The filter is one statement with optional terms.
     const EVENT_FILTER = `
     (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids)))
@@ -565,30 +599,19 @@ export function sqliteStore(db) {
         },
         async findOrder(orderId) {
             const row = orderReport.get({ orderId });
-            if (!row)
-                return undefined;
-            const click = row.click_id === null ? undefined : toClick(row);
-            return {
-                orderId: row.order_id,
-                eventId: row.event_id,
-                source: row.source ?? 'api',
-                provenance: typeof row.provenance === 'string' ? JSON.parse(row.provenance) : {},
-                eventTimeS: row.event_time_s,
-                linkedBy: opt(row.linked_by),
-                rule: opt(row.attribution_rule),
-                click: click && { ttclid: click.ttclid, landingUrl: click.landingUrl, inApp: click.inApp, capturedAt: click.capturedAt, utm: click.utm },
-                event: row.event_name === null
-                    ? undefined
-                    : {
-                        name: row.event_name,
-                        status: row.status,
-                        attempts: row.attempts,
-                        lastError: opt(row.last_error),
-                        deliveredAt: opt(row.delivered_at),
-                        testEventCode: opt(row.test_event_code),
-                    },
-                pixelEvents: pixelEventsOf.all({ eventId: row.event_id }).map((r) => ({ eventName: r.event_name, receivedAt: r.received_at })),
-            };
+            return row && toOrderReport(row);
+        },
+        async listOrders(query) {
+            let rows;
+            if ('orderId' in query) {
+                rows = ordersByKey.all({ orderId: query.orderId, eventIds: JSON.stringify(query.eventIds), limit: query.limit });
+            }
+            else {
+                const page = { beforeTime: query.before?.receivedAt ?? Number.MAX_SAFE_INTEGER, beforeRow: query.before?.row ?? Number.MAX_SAFE_INTEGER, limit: query.limit };
+                rows = 'emailHash' in query ? ordersByEmail.all({ ...page, emailHash: query.emailHash }) : latestOrders.all(page);
+            }
+            const last = rows.at(-1);
+            return { orders: rows.map(toOrderReport), next: last && rows.length === query.limit ? { receivedAt: last.received_at, row: last.row } : undefined };
         },
         async purgeBefore(cutoff, { now, scrub, chunkSize = PURGE_CHUNK_ROWS, onStep }) {
             const report = { deleted: {}, scrubbed: { orders: 0, events: 0 }, waiting: 0, steps: 0, longestStepMs: 0 };

@@ -1,0 +1,77 @@
+/**
+ * An order as the operator reads it, in words: which click it carries and why, whether the
+ * browser pixel paired with it, where each of its facts came from. One source for the admin
+ * API (GET /admin/orders/:id) and the dashboard's order pages, so both always say the same.
+ */
+import { RULES } from '../attribution/rules.js'
+import type { AttributionRule, LinkKind, OrderReport } from '../store/store.js'
+
+/** For orders accepted before the rule was recorded with them (migration 006). */
+export const UNRECORDED_RULE = 'Accepted before the collector recorded the rule that applied; linked_by names the first link from the buyer.'
+
+export const LINKS: Record<LinkKind, string> = {
+  visitor_id: 'the same browser',
+  email: 'email',
+  phone: 'phone',
+  ttclid: 'the same ad click opened in another browser',
+  landing_url: 'the landing URL the order platform reported',
+}
+
+/** "ttclid captured 2026-06-14 on /products/trail-jacket in TikTok's in-app browser, linked by email" */
+export function describeAttribution(click: NonNullable<OrderReport['click']>, linkedBy: LinkKind | undefined): string {
+  const where = URL.canParse(click.landingUrl) ? new URL(click.landingUrl).pathname : click.landingUrl
+  return `ttclid captured ${new Date(click.capturedAt).toISOString().slice(0, 10)} on ${where}${click.inApp ? " in TikTok's in-app browser" : ''}${linkedBy ? `, linked by ${LINKS[linkedBy]}` : ''}`
+}
+
+/** The order's attribution in words: the one-line summary, the rule that applied and its sentence. */
+export interface AttributionWords {
+  /** The ttclid the order carries, if any. */
+  ttclid: string | undefined
+  rule: AttributionRule | undefined
+  /** The rule's sentence (RULES); undefined without a click. */
+  why: string | undefined
+  summary: string
+}
+
+export function attributionWords(order: OrderReport): AttributionWords {
+  const { click } = order
+  if (click) return { ttclid: click.ttclid, rule: order.rule, why: order.rule ? RULES[order.rule] : UNRECORDED_RULE, summary: describeAttribution(click, order.linkedBy) }
+  const reported = order.provenance.reportedTtclid
+  if (reported && order.rule) {
+    return {
+      ttclid: reported,
+      rule: order.rule,
+      why: RULES[order.rule],
+      summary: `ttclid read from the order's ${order.provenance.landingUrlFrom ?? 'landing URL'}; no browser with ClickRelay's script captured it`,
+    }
+  }
+  return { ttclid: undefined, rule: undefined, why: undefined, summary: 'no ttclid: no click from a TikTok ad is linked to this buyer' }
+}
+
+export type PixelPairingStatus = 'paired' | 'server_only' | 'different_event_name'
+
+/**
+ * Whether the browser pixel fired for this order too: `paired` (same event name and event_id,
+ * so TikTok counts it once), `different_event_name` (the pixel used another name, a dedup risk),
+ * or `server_only` (no pixel receipt: the pixel was blocked or never fired).
+ */
+export function pixelPairing(order: OrderReport): { status: PixelPairingStatus; events: Array<{ event: string; received_at: string }> } {
+  const names = [...new Set(order.pixelEvents.map((e) => e.eventName))]
+  const status: PixelPairingStatus = !names.length ? 'server_only' : order.event && names.includes(order.event.name) ? 'paired' : 'different_event_name'
+  return { status, events: order.pixelEvents.map((e) => ({ event: e.eventName, received_at: new Date(e.receivedAt).toISOString() })) }
+}
+
+export const NETWORK_FROM = { order: 'the order', visitor_last_click: "the visitor's latest click record (the platform sends none)" } as const
+
+/** Where the order came from and where each of its facts was read: what the source noted, in the words of GET /admin/orders/:id. */
+export function provenanceJson(order: OrderReport) {
+  const p = order.provenance
+  return {
+    delivery_id: p.deliveryId ?? null,
+    topic: p.topic ?? null,
+    visitor_id_from: p.visitorIdFrom ?? null,
+    landing_url_from: p.landingUrlFrom ?? null,
+    ip_from: p.ipFrom ? NETWORK_FROM[p.ipFrom] : null,
+    user_agent_from: p.userAgentFrom ? NETWORK_FROM[p.userAgentFrom] : null,
+  }
+}

@@ -79,4 +79,10 @@ test('an in-app shopper who lands with a ttclid and buys is sent to TikTok once,
   )
   expect(rows).toEqual([{ linked_by: 'visitor_id', ttclid, in_app: 1, visitor_id: visitorId, status: 'delivered' }])
   await expect.poll(async () => (await orderReport(request, orderId)).pixel.status).toBe('paired')
+
+  // The thank-you page links to the order in the dashboard, open in the sandbox on loopback.
+  await page.getByRole('link', { name: 'See this order in the dashboard' }).click()
+  await expect(page.getByRole('heading', { name: `Order ${orderId}` })).toBeVisible()
+  await expect(page.getByText(ttclid).first()).toBeVisible()
+  await shot('5-dashboard-order')
 })

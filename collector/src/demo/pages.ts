@@ -265,7 +265,7 @@ function set(id, text, cls) { var el = document.getElementById(id); el.textConte
     <dt>After TikTok's deduplication</dt><dd id="counted">…</dd>
   </dl>
 </section>
-<p><a href="/demo/">Continue shopping</a></p>
+<p><a href="/admin/order?id=${escapeHtml(encodeURIComponent(orderId))}">See this order in the dashboard</a> (its click, payload and every attempt) · <a href="/demo/">Continue shopping</a></p>
 <script>${script}</script>`,
     options,
   )

@@ -95,6 +95,9 @@ export function errorHandler(log: Logger, monitor?: Monitor): ErrorRequestHandle
     const storage = err instanceof HttpError ? undefined : storageUnavailable(err)
     if (err instanceof HttpError) {
       ;({ status, code, message } = err)
+      // An HttpError that says when to come back (a login limit) says it in Retry-After too.
+      const retryAfterS = (err as { retryAfterS?: unknown }).retryAfterS
+      if (typeof retryAfterS === 'number' && !res.headersSent) res.set('Retry-After', String(retryAfterS))
     } else if (storage) {
       ;[status, code, message] = [503, storage.code, storage.message]
       if (!res.headersSent) res.set('Retry-After', String(storage.retryAfterS))

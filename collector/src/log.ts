@@ -12,7 +12,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       level,
       base: undefined,
       redact: {
-        paths: ['headers["access-token"]', 'headers.authorization', 'headers["clickrelay-signature"]', 'headers.cookie', 'accessToken', 'orderSecret', 'adminToken'],
+        paths: ['headers["access-token"]', 'headers.authorization', 'headers["clickrelay-signature"]', 'headers.cookie', 'accessToken', 'orderSecret', 'adminToken', 'viewerToken'],
         censor: '[redacted]',
       },
     },

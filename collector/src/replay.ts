@@ -5,7 +5,7 @@
  * scrubbed event (refused, forced or not), who asked (the replay log), and the words of each refusal.
  */
 import type { Request } from 'express'
-import { createHash } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import { DAY_MS, HOUR_MS } from './clock.js'
 import type { AppContext } from './context.js'
 import { HttpError } from './errors.js'
@@ -48,7 +48,7 @@ export function scrubbedError(what: string): HttpError {
 
 export interface Replays {
   /** Who asked, for the replay log; the replay is refused once TikTok would count the copy again, unless forced. */
-  request(req: Request, options: ReplayOptions, scope: object): ReplayRequest
+  request(req: Request, options: ReplayOptions, scope: object): Promise<ReplayRequest>
   /** Puts the filter's events back in the queue (store.replayEvents), and wakes delivery and logs it when any went. */
   run(filter: ReplayFilter, request: ReplayRequest): Promise<ReplayOutcome>
   /**
@@ -60,16 +60,31 @@ export interface Replays {
 
 export function createReplays(ctx: AppContext): Replays {
   const token = ctx.config.adminToken
-  // Tells a rotated token from the one before it in the replay log; never the token itself.
-  const tokenFingerprint = token ? createHash('sha256').update(token).digest('hex').slice(0, 16) : ''
+  let fingerprint: Promise<string> | undefined
+  /**
+   * Tells a rotated token from the one before it in the replay log; never the token itself. Keyed
+   * with a secret kept per database, so the log (which a viewer reads) is no hash of the admin
+   * token to guess against offline.
+   */
+  function tokenFingerprint(): Promise<string> {
+    if (!token) return Promise.resolve('')
+    fingerprint ??= ctx.store.setting('replay_fingerprint_key', () => randomBytes(32).toString('base64url')).then(
+      (key) => createHmac('sha256', key).update(token).digest('hex').slice(0, 16),
+      (err: unknown) => {
+        fingerprint = undefined
+        throw err
+      },
+    )
+    return fingerprint
+  }
 
-  function request(req: Request, options: ReplayOptions, scope: object): ReplayRequest {
+  async function request(req: Request, options: ReplayOptions, scope: object): Promise<ReplayRequest> {
     const now = ctx.clock.now()
     return {
       requestedAt: now,
       actor: req.get(ACTOR_HEADER)?.trim().slice(0, 200) || options.actor,
       ip: clientIp(req),
-      tokenFingerprint,
+      tokenFingerprint: await tokenFingerprint(),
       note: options.note,
       forced: options.force,
       scope: JSON.stringify(scope),
@@ -95,7 +110,7 @@ export function createReplays(ctx: AppContext): Replays {
   async function one(req: Request, id: number, options: ReplayOptions): Promise<ReplayOutcome> {
     const event = await ctx.store.getEvent(id)
     if (!event) throw new HttpError(404, 'not_found', `no event ${id}`)
-    const replayRequest = request(req, options, { ids: [id] })
+    const replayRequest = await request(req, options, { ids: [id] })
     const outcome = await run({ ids: [id] }, replayRequest)
     if (outcome.scrubbed.length) throw scrubbedError(`event ${id} (${event.eventId}) belongs to an order`)
     const [old] = outcome.tooOld

@@ -28,7 +28,7 @@ import { HOUR_MS, MINUTE_MS } from '../clock.js'
 import type { AppContext } from '../context.js'
 import { readCookie } from '../cookies.js'
 import { HttpError } from '../errors.js'
-import { clientIp, hasProxyHeaders, isLoopback, publicOrigin } from '../origin.js'
+import { clientIp, hasProxyHeaders, isLoopback, isSameOrigin, publicOrigin } from '../origin.js'
 import { createRateLimiter } from '../rate-limit.js'
 
 export type Role = 'admin' | 'viewer'
@@ -60,8 +60,10 @@ const ADMIN_ONLY_READS = new Set<string>()
 /** The one rule of the roles: an admin may do anything; a viewer may read, except secrets, and act only on its own session. */
 export function permits(role: Role, method: string, path: string): boolean {
   if (role === 'admin') return true
-  if (SAFE_METHODS.has(method)) return !ADMIN_ONLY_READS.has(path)
-  return VIEWER_MAY_POST.has(path)
+  // As Express matches routes: whatever the case, with or without a trailing slash.
+  const route = path.toLowerCase().replace(/\/+$/, '')
+  if (SAFE_METHODS.has(method)) return !ADMIN_ONLY_READS.has(route)
+  return VIEWER_MAY_POST.has(route)
 }
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest()
@@ -127,8 +129,10 @@ export function createAccess(ctx: AppContext): Access {
   const csrfOf = (secret: Buffer, s: Session) => mac(secret, `csrf|${s.nonce}`)
 
   function sandboxOpen(req: Request): boolean {
-    // Behind a proxy the "loopback" collector faces whoever reaches the proxy.
-    return config.mode === 'sandbox' && isLoopback(config.host) && !hasProxyHeaders(req)
+    // Behind a proxy the "loopback" collector faces whoever reaches the proxy. A Host that is not
+    // a loopback name is a page of another site whose name was pointed at 127.0.0.1 (DNS
+    // rebinding), or a proxy that passes no forwarding header: neither may use the open door.
+    return config.mode === 'sandbox' && isLoopback(config.host) && !hasProxyHeaders(req) && isLoopback(hostOf(req.get('host')))
   }
 
   function roleOfToken(token: string): Role | undefined {
@@ -171,8 +175,15 @@ export function createAccess(ctx: AppContext): Access {
     const authorization = req.get('authorization')
     if (authorization !== undefined) {
       if (!tokens.admin && !tokens.viewer && !sandboxOpen(req)) throw disabled()
+      // Guesses through the header count against the same limit as the login form's.
+      const ip = clientIp(req) ?? 'unknown'
+      const wait = failedLogins.exhausted(ip, ctx.clock.now())
+      if (wait !== undefined) throw tooMany(wait)
       const role = roleOfToken(authorization.replace(/^Bearer\s+/i, ''))
-      if (!role) throw new HttpError(401, 'unauthorized', 'Authorization: Bearer <CLICKRELAY_ADMIN_TOKEN or CLICKRELAY_VIEWER_TOKEN> is missing or wrong')
+      if (!role) {
+        failedLogins.hit(ip, ctx.clock.now())
+        throw new HttpError(401, 'unauthorized', 'Authorization: Bearer <CLICKRELAY_ADMIN_TOKEN or CLICKRELAY_VIEWER_TOKEN> is missing or wrong')
+      }
       res.locals.principal = { role, via: 'bearer' } satisfies Principal
       return next()
     }
@@ -196,7 +207,8 @@ export function createAccess(ctx: AppContext): Access {
         throw new HttpError(403, 'csrf_failed', `a state-changing request on a dashboard session needs its CSRF token (the form's ${CSRF_FIELD} field, or the ${CSRF_HEADER} header); reload the page and try again`)
       }
     }
-    if (!permits(principal.role, req.method, req.path)) {
+    // The full path: under router.use('/admin', …) req.path has lost its /admin.
+    if (!permits(principal.role, req.method, req.baseUrl + req.path)) {
       throw new HttpError(403, 'read_only', 'the viewer token reads only: replays, deletions and secrets need CLICKRELAY_ADMIN_TOKEN')
     }
   }
@@ -228,6 +240,12 @@ export function createAccess(ctx: AppContext): Access {
 
   async function login(req: Request, res: Response, token: string): Promise<Role> {
     if (!tokens.admin && !tokens.viewer) throw disabled()
+    // Another site's form must not log the operator in (into a viewer's session, say) nor spend
+    // the failed-login allowance of their address.
+    const origin = req.get('origin')
+    if (req.get('sec-fetch-site') === 'cross-site' || (origin !== undefined && !isSameOrigin(origin, publicOrigin(req, config.publicUrl)))) {
+      throw new HttpError(403, 'cross_site_login', 'a login must come from the dashboard\'s own login page')
+    }
     const ip = clientIp(req) ?? 'unknown'
     // Judged before the token is, so a client over the limit learns nothing from its guesses.
     const wait = failedLogins.exhausted(ip, ctx.clock.now())
@@ -257,3 +275,8 @@ export class TooManyLogins extends HttpError {
   }
 }
 const tooMany = (seconds: number) => new TooManyLogins(seconds)
+
+/** `127.0.0.1:8787` -> `127.0.0.1`; `[::1]:8787` -> `[::1]`. */
+function hostOf(host: string | undefined): string | undefined {
+  return host?.trim().replace(/:\d+$/, '')
+}

@@ -5,6 +5,7 @@
  * loopback, and shopper-written text shown as text.
  */
 import assert from 'node:assert/strict'
+import { request as httpRequest } from 'node:http'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -150,6 +151,26 @@ describe('dashboard access', () => {
     assert.equal((await login(ADMIN_TOKEN)).status, 303, 'the window has passed')
   })
 
+  test('wrong Bearer tokens count against the same limit: after 10, even the right one waits (429, Retry-After)', async () => {
+    for (let i = 0; i < LOGIN_FAILURES_ALLOWED; i++) assert.equal((await request('/admin/status', { headers: { Authorization: `Bearer guess-${i}` } })).status, 401)
+    const limited = await request('/admin/status', { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })
+    assert.equal(limited.status, 429)
+    assert.ok(Number(limited.headers.get('retry-after')) > 0, 'Retry-After in seconds')
+    assert.equal((await login(ADMIN_TOKEN)).status, 429, 'the login form shares the limit')
+    clock.advance(16 * 60_000)
+    assert.equal((await request('/admin/status', { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })).status, 200)
+  })
+
+  test("another site's form cannot log in: a cross-site Origin or Sec-Fetch-Site is 403, with no cookie", async () => {
+    const fromElsewhere = await login(ADMIN_TOKEN, { Origin: 'https://evil.example' })
+    assert.equal(fromElsewhere.status, 403)
+    assert.equal(fromElsewhere.cookie, undefined)
+    const crossSite = await login(ADMIN_TOKEN, { 'Sec-Fetch-Site': 'cross-site' })
+    assert.equal(crossSite.status, 403)
+    assert.equal(crossSite.cookie, undefined)
+    assert.equal((await login(ADMIN_TOKEN, { Origin: collector.url, 'Sec-Fetch-Site': 'same-origin' })).status, 303, 'the dashboard\'s own form still logs in')
+  })
+
   test('a session ends after 12 hours: pages go to the login form, the API answers 401', async () => {
     const { cookie } = await session(ADMIN_TOKEN)
     clock.advance(12 * HOUR_MS - 1000)
@@ -288,6 +309,22 @@ describe('the sandbox on loopback', () => {
     const csrf = await csrfOf(page.cookie, running.url)
     const done = await request('/admin/deletions', { base: running.url, cookie: page.cookie, json: { visitor_id: VISITOR }, headers: { 'X-CSRF-Token': csrf, 'User-Agent': BROWSER_UA } })
     assert.equal(done.status, 200, done.text)
+  })
+
+  test('is not open to a page of another site pointed at 127.0.0.1 (a Host that is not loopback: DNS rebinding)', async () => {
+    const port = new URL(running.url).port
+    const asked = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path: '/admin/status', headers: { Host: host } }, (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        })
+        req.on('error', reject)
+        req.end()
+      })
+    assert.equal(await asked(`rebind.attacker.example:${port}`), 403)
+    assert.equal(await asked(`127.0.0.1:${port}`), 200)
+    assert.equal(await asked(`localhost:${port}`), 200)
   })
 
   test('is not open to requests that came through a proxy', async () => {

@@ -185,7 +185,8 @@ describe('delivery verdicts and the circuit', { timeout: 60_000 }, () => {
     clock.advance(2 * DAY_MS)
     await eventually(() => (count(`SELECT COUNT(*) AS n FROM events WHERE status = 'expired'`) === 3 ? true : undefined), 3_000, 'all three expired')
     const after = sandbox.sandbox.requests().slice(before)
-    assert.deepEqual(after.map((r) => r.events), [1], 'one probe, not a request for each event')
+    // At most the circuit's one probe of one event (it may fall due just after the three expired, on a busy machine), never the three.
+    assert.ok(after.length <= 1 && after.every((r) => r.events === 1), `one probe at most, not a request for each event: ${JSON.stringify(after.map((r) => r.events))}`)
     assert.match(rows<{ last_error: string }>(`SELECT last_error FROM events WHERE event_id = 'ord_old-3'`)[0]!.last_error, /CLICKRELAY_EVENT_MAX_AGE_DAYS|HTTP 503/)
   })
 })

@@ -75,6 +75,10 @@ export function errorHandler(log, monitor) {
         if (err instanceof HttpError) {
             ;
             ({ status, code, message } = err);
+            // An HttpError that says when to come back (a login limit) says it in Retry-After too.
+            const retryAfterS = err.retryAfterS;
+            if (typeof retryAfterS === 'number' && !res.headersSent)
+                res.set('Retry-After', String(retryAfterS));
         }
         else if (storage) {
             ;

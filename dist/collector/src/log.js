@@ -8,7 +8,7 @@ export function createLogger(level, destination) {
         level,
         base: undefined,
         redact: {
-            paths: ['headers["access-token"]', 'headers.authorization', 'headers["clickrelay-signature"]', 'headers.cookie', 'accessToken', 'orderSecret', 'adminToken'],
+            paths: ['headers["access-token"]', 'headers.authorization', 'headers["clickrelay-signature"]', 'headers.cookie', 'accessToken', 'orderSecret', 'adminToken', 'viewerToken'],
             censor: '[redacted]',
         },
     }, destination);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { DAY_MS, HOUR_MS } from './clock.js';
 import { HttpError } from './errors.js';
 import { clientIp } from './origin.js';
@@ -23,15 +23,28 @@ export function scrubbedError(what) {
 }
 export function createReplays(ctx) {
     const token = ctx.config.adminToken;
-    // Tells a rotated token from the one before it in the replay log; never the token itself.
-    const tokenFingerprint = token ? createHash('sha256').update(token).digest('hex').slice(0, 16) : '';
-    function request(req, options, scope) {
+    let fingerprint;
+    /**
+     * Tells a rotated token from the one before it in the replay log; never the token itself. Keyed
+     * with a secret kept per database, so the log (which a viewer reads) is no hash of the admin
+     * token to guess against offline.
+     */
+    function tokenFingerprint() {
+        if (!token)
+            return Promise.resolve('');
+        fingerprint ??= ctx.store.setting('replay_fingerprint_key', () => randomBytes(32).toString('base64url')).then((key) => createHmac('sha256', key).update(token).digest('hex').slice(0, 16), (err) => {
+            fingerprint = undefined;
+            throw err;
+        });
+        return fingerprint;
+    }
+    async function request(req, options, scope) {
         const now = ctx.clock.now();
         return {
             requestedAt: now,
             actor: req.get(ACTOR_HEADER)?.trim().slice(0, 200) || options.actor,
             ip: clientIp(req),
-            tokenFingerprint,
+            tokenFingerprint: await tokenFingerprint(),
             note: options.note,
             forced: options.force,
             scope: JSON.stringify(scope),
@@ -57,7 +70,7 @@ export function createReplays(ctx) {
         const event = await ctx.store.getEvent(id);
         if (!event)
             throw new HttpError(404, 'not_found', `no event ${id}`);
-        const replayRequest = request(req, options, { ids: [id] });
+        const replayRequest = await request(req, options, { ids: [id] });
         const outcome = await run({ ids: [id] }, replayRequest);
         if (outcome.scrubbed.length)
             throw scrubbedError(`event ${id} (${event.eventId}) belongs to an order`);

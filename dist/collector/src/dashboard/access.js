@@ -2,7 +2,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { HOUR_MS, MINUTE_MS } from '../clock.js';
 import { readCookie } from '../cookies.js';
 import { HttpError } from '../errors.js';
-import { clientIp, hasProxyHeaders, isLoopback, publicOrigin } from '../origin.js';
+import { clientIp, hasProxyHeaders, isLoopback, isSameOrigin, publicOrigin } from '../origin.js';
 import { createRateLimiter } from '../rate-limit.js';
 export const SESSION_COOKIE = 'cr_admin';
 export const SESSION_MS = 12 * HOUR_MS;
@@ -23,9 +23,11 @@ const ADMIN_ONLY_READS = new Set();
 export function permits(role, method, path) {
     if (role === 'admin')
         return true;
+    // As Express matches routes: whatever the case, with or without a trailing slash.
+    const route = path.toLowerCase().replace(/\/+$/, '');
     if (SAFE_METHODS.has(method))
-        return !ADMIN_ONLY_READS.has(path);
-    return VIEWER_MAY_POST.has(path);
+        return !ADMIN_ONLY_READS.has(route);
+    return VIEWER_MAY_POST.has(route);
 }
 const sha256 = (value) => createHash('sha256').update(value).digest();
 /** Constant-time and blind to length: both sides are hashed first, so the comparison never sees their lengths. */
@@ -56,8 +58,10 @@ export function createAccess(ctx) {
     const signed = (s) => ['v1', s.role, s.issuedBy, s.expiresAt, s.nonce, sha256(tokens[s.role] ?? '').toString('hex')].join('|');
     const csrfOf = (secret, s) => mac(secret, `csrf|${s.nonce}`);
     function sandboxOpen(req) {
-        // Behind a proxy the "loopback" collector faces whoever reaches the proxy.
-        return config.mode === 'sandbox' && isLoopback(config.host) && !hasProxyHeaders(req);
+        // Behind a proxy the "loopback" collector faces whoever reaches the proxy. A Host that is not
+        // a loopback name is a page of another site whose name was pointed at 127.0.0.1 (DNS
+        // rebinding), or a proxy that passes no forwarding header: neither may use the open door.
+        return config.mode === 'sandbox' && isLoopback(config.host) && !hasProxyHeaders(req) && isLoopback(hostOf(req.get('host')));
     }
     function roleOfToken(token) {
         // Both compared every time, so the time taken does not tell which one matched.
@@ -103,9 +107,16 @@ export function createAccess(ctx) {
         if (authorization !== undefined) {
             if (!tokens.admin && !tokens.viewer && !sandboxOpen(req))
                 throw disabled();
+            // Guesses through the header count against the same limit as the login form's.
+            const ip = clientIp(req) ?? 'unknown';
+            const wait = failedLogins.exhausted(ip, ctx.clock.now());
+            if (wait !== undefined)
+                throw tooMany(wait);
             const role = roleOfToken(authorization.replace(/^Bearer\s+/i, ''));
-            if (!role)
+            if (!role) {
+                failedLogins.hit(ip, ctx.clock.now());
                 throw new HttpError(401, 'unauthorized', 'Authorization: Bearer <CLICKRELAY_ADMIN_TOKEN or CLICKRELAY_VIEWER_TOKEN> is missing or wrong');
+            }
             res.locals.principal = { role, via: 'bearer' };
             return next();
         }
@@ -129,7 +140,8 @@ export function createAccess(ctx) {
                 throw new HttpError(403, 'csrf_failed', `a state-changing request on a dashboard session needs its CSRF token (the form's ${CSRF_FIELD} field, or the ${CSRF_HEADER} header); reload the page and try again`);
             }
         }
-        if (!permits(principal.role, req.method, req.path)) {
+        // The full path: under router.use('/admin', …) req.path has lost its /admin.
+        if (!permits(principal.role, req.method, req.baseUrl + req.path)) {
             throw new HttpError(403, 'read_only', 'the viewer token reads only: replays, deletions and secrets need CLICKRELAY_ADMIN_TOKEN');
         }
     }
@@ -160,6 +172,12 @@ export function createAccess(ctx) {
     async function login(req, res, token) {
         if (!tokens.admin && !tokens.viewer)
             throw disabled();
+        // Another site's form must not log the operator in (into a viewer's session, say) nor spend
+        // the failed-login allowance of their address.
+        const origin = req.get('origin');
+        if (req.get('sec-fetch-site') === 'cross-site' || (origin !== undefined && !isSameOrigin(origin, publicOrigin(req, config.publicUrl)))) {
+            throw new HttpError(403, 'cross_site_login', 'a login must come from the dashboard\'s own login page');
+        }
         const ip = clientIp(req) ?? 'unknown';
         // Judged before the token is, so a client over the limit learns nothing from its guesses.
         const wait = failedLogins.exhausted(ip, ctx.clock.now());
@@ -189,3 +207,7 @@ export class TooManyLogins extends HttpError {
     }
 }
 const tooMany = (seconds) => new TooManyLogins(seconds);
+/** `127.0.0.1:8787` -> `127.0.0.1`; `[::1]:8787` -> `[::1]`. */
+function hostOf(host) {
+    return host?.trim().replace(/:\d+$/, '');
+}

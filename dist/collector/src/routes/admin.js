@@ -164,7 +164,7 @@ export function adminRouter(ctx, access) {
     router.post('/admin/replays', async (req, res) => {
         const body = parseOr400(replaySchema, req.body);
         const scope = { status: body.status, from: iso(body.from), to: iso(body.to), limit: body.limit, after_id: body.after_id ?? null };
-        const request = replays.request(req, body, scope);
+        const request = await replays.request(req, body, scope);
         const outcome = await replays.run({ statuses: body.status, from: body.from, to: body.to, limit: body.limit, afterId: body.after_id }, request);
         if (outcome.scrubbed.length) {
             const rows = outcome.scrubbed.slice(0, 10).map((e) => e.id).join(', ') + (outcome.scrubbed.length > 10 ? ', …' : '');

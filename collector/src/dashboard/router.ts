@@ -30,6 +30,9 @@ import { statusReport } from '../status.js'
 import { principalOf, TooManyLogins, type Access } from './access.js'
 import { cursorText, orderAddress, orderDetail, orderQuery, orderRow, readCursor, readSearch, searchAddress, type OrderSearch } from './orders.js'
 import { overviewModel } from './overview.js'
+import { registerEventPages } from './events.js'
+import { registerInstallPages } from './install.js'
+import type { PageDeps } from './pages.js'
 import { pageContext, sendPage } from './render.js'
 
 /**
@@ -90,6 +93,9 @@ export function dashboardRouter(ctx: AppContext, access: Access): Router {
   })
 
   const replays = createReplays(ctx)
+  const deps: PageDeps = { ctx, access, replays, context }
+  registerEventPages(pages, deps)
+  registerInstallPages(pages, deps)
   const text = (value: unknown) => (typeof value === 'string' ? value : undefined)
   const NOT_AN_EMAIL = 'That has an @ but is not an email address: nothing was searched. Check it and search again.'
 

@@ -1,0 +1,4 @@
+/** The Install page (stub: being built). */
+import type { RegisterPages } from './pages.js'
+
+export const registerInstallPages: RegisterPages = () => {}

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -18,4 +19,7 @@ export const SQL_DIR = join(ROOT, 'collector', 'sql')
 export const SCRIPT_FILE = join(ROOT, 'dist', 'cr.js')
 /** The dashboard's templates and stylesheet, read from the sources in both layouts (tsx and the build in dist/). */
 export const DASHBOARD_VIEWS = join(ROOT, 'collector', 'src', 'dashboard', 'views')
-export const DASHBOARD_STYLESHEET = join(ROOT, 'collector', 'src', 'dashboard', 'assets', 'dashboard.css')
+export const DASHBOARD_ASSETS = join(ROOT, 'collector', 'src', 'dashboard', 'assets')
+export const DASHBOARD_STYLESHEET = join(DASHBOARD_ASSETS, 'dashboard.css')
+/** uPlot's browser build, served by the collector itself (never a CDN): the Overview's chart. */
+export const UPLOT_DIST = join(dirname(createRequire(import.meta.url).resolve('uplot/package.json')), 'dist')

@@ -9,6 +9,7 @@
  */
 import { eventId } from '../../../common/event-id.js'
 import { hashEmail, isSha256 } from '../hashing.js'
+import type { PixelPairingStatus } from '../orders/pairing.js'
 import { LINKS, NETWORK_FROM, attributionWords, pixelPairing } from '../orders/report.js'
 import type { AttemptRecord, EventRecord, OrderCursor, OrderQuery, OrderReport, ReplayRecord } from '../store/store.js'
 import type { TikTokUser } from '../tiktok/types.js'
@@ -72,11 +73,13 @@ export function money(value: number, currency: string): string {
   }
 }
 
-const PAIRING = {
+const PAIRING: Record<PixelPairingStatus, { label: string; explanation: string }> = {
   paired: { label: 'paired', explanation: 'The pixel fired with the same event name and event_id: TikTok counts the purchase once.' },
   server_only: { label: 'server only', explanation: 'No pixel receipt: the pixel was blocked or never fired. The server event alone counts the purchase.' },
   different_event_name: { label: 'other event name', explanation: 'The pixel fired with this event_id under another event name: TikTok cannot deduplicate the two, and may count the purchase twice.' },
-} as const
+  other_event_id: { label: 'other event_id', explanation: "The pixel fired for this order with an event_id that is not ClickRelay's: another integration sends it, TikTok cannot pair the two, and may count the purchase twice." },
+  no_event_id: { label: 'no event_id', explanation: 'The pixel fired a purchase in this browser without an event_id (the page gave it no order key): TikTok cannot pair it with the server event, and may count the purchase twice.' },
+}
 
 export function deliveryWords(event: OrderReport['event']): { status: string; label: string } {
   if (!event) return { status: 'none', label: 'no server event' }
@@ -163,7 +166,7 @@ export function orderDetail(order: OrderReport, event: EventRecord | undefined, 
       .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
       .map(([label, value]) => ({ label, value })),
     pairingDetail: { status: pairing, ...PAIRING[pairing] },
-    pixelReceipts: order.pixelEvents.map((e) => ({ event: e.eventName, received: when(e.receivedAt) })),
+    pixelReceipts: order.pixelEvents.map((e) => ({ event: e.eventName, eventId: e.eventId ?? 'none', received: when(e.receivedAt) })),
     event: event && {
       id: event.id,
       name: event.eventName,

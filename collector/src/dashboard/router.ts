@@ -3,11 +3,11 @@
  * /admin, the JSON admin API included (mount it before routes/admin.ts):
  * security headers, body parsing and working out who asks (access.ts) for every /admin request.
  *
- *   GET  /admin/assets/dashboard.css   the stylesheet (public)
+ *   GET  /admin/assets/…               the stylesheet and the Overview's chart script (public)
  *   GET  /admin/login                  the login form (public)
  *   POST /admin/login                  token=<admin or viewer token>: opens a 12-hour session; 401 wrong, 429 too many failures
  *   POST /admin/logout                 _csrf: ends the session in this browser
- *   GET  /admin/                       Overview (admin or viewer)
+ *   GET  /admin/?range=today|7d|28d    Overview (admin or viewer): clicks, orders, links, pixel pairing, delivery, match-key coverage
  *   GET  /admin/orders                 Orders: the latest 50 (?before= for older), or a search's (?q=<order key or event_id>, ?email=<SHA-256>)
  *   POST /admin/orders                 q, _csrf: the search box; answers 303 to the results (an email only as its hash; admin or viewer)
  *   GET  /admin/order?id=<order key>   Order: provenance, payload, attempts, pixel receipts, replay (admin or viewer)
@@ -21,11 +21,13 @@
  */
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express'
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { AppContext } from '../context.js'
 import { HttpError } from '../errors.js'
 import { isSha256 } from '../hashing.js'
 import { createReplays } from '../replay.js'
-import { DASHBOARD_STYLESHEET } from '../paths.js'
+import { DASHBOARD_ASSETS, UPLOT_DIST } from '../paths.js'
+import { coverageDrops, rangeStats, RANGES, type RangeName } from '../stats.js'
 import { statusReport } from '../status.js'
 import { principalOf, TooManyLogins, type Access } from './access.js'
 import { cursorText, orderAddress, orderDetail, orderQuery, orderRow, readCursor, readSearch, searchAddress, type OrderSearch } from './orders.js'
@@ -47,18 +49,28 @@ const SECURITY_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
 }
 
+/** The files under /admin/assets/, public and read once at start: the stylesheet, and the Overview's chart (uPlot and its driver). */
+const ASSETS: Array<[name: string, file: string, type: string]> = [
+  ['dashboard.css', join(DASHBOARD_ASSETS, 'dashboard.css'), 'css'],
+  ['overview.js', join(DASHBOARD_ASSETS, 'overview.js'), 'js'],
+  ['uPlot.iife.min.js', join(UPLOT_DIST, 'uPlot.iife.min.js'), 'js'],
+  ['uPlot.min.css', join(UPLOT_DIST, 'uPlot.min.css'), 'css'],
+]
+
 export function dashboardRouter(ctx: AppContext, access: Access): Router {
   const router = Router()
-  const stylesheet = readFileSync(DASHBOARD_STYLESHEET)
   const securityHeaders: RequestHandler = (_req, res, next) => {
     res.set(SECURITY_HEADERS)
     next()
   }
 
   router.use('/admin', securityHeaders, express.urlencoded({ extended: false, limit: '16kb' }), express.json({ limit: '16kb' }), access.identify)
-  router.get('/admin/assets/dashboard.css', (_req, res) => {
-    res.type('css').send(stylesheet)
-  })
+  for (const [name, file, type] of ASSETS) {
+    const body = readFileSync(file)
+    router.get(`/admin/assets/${name}`, (_req, res) => {
+      res.type(type).send(body)
+    })
+  }
 
   const pages = Router()
   const context = (req: express.Request, res: express.Response) => ({ ...pageContext(req, principalOf(res), ctx.config.mode), enabled: access.enabled() || access.sandboxOpen(req) })
@@ -88,8 +100,13 @@ export function dashboardRouter(ctx: AppContext, access: Access): Router {
   pages.get('/admin', (req, res, next) => (req.originalUrl.split('?')[0] === '/admin' ? res.redirect(301, 'admin/') : next()))
 
   pages.get('/admin/', access.requirePage, async (req, res) => {
+    const range = req.query.range ?? '7d'
+    if (typeof range !== 'string' || !Object.hasOwn(RANGES, range)) throw new HttpError(400, 'invalid_request', 'range: must be today, 7d or 28d')
+    const now = ctx.clock.now()
     const report = await statusReport(ctx)
-    sendPage(res, 200, 'overview', { ...context(req, res), ...overviewModel(report, ctx.clock.now()) })
+    const stats = await rangeStats(ctx.store, range as RangeName, now)
+    const drops = await coverageDrops(ctx.store, now)
+    sendPage(res, 200, 'overview', { ...context(req, res), ...overviewModel(report, stats, drops, now) })
   })
 
   const replays = createReplays(ctx)

@@ -5,6 +5,7 @@
  */
 import { RULES } from '../attribution/rules.js'
 import type { AttributionRule, LinkKind, OrderReport } from '../store/store.js'
+import type { PixelPairingStatus } from './pairing.js'
 
 /** For orders accepted before the rule was recorded with them (migration 006). */
 export const UNRECORDED_RULE = 'Accepted before the collector recorded the rule that applied; linked_by names the first link from the buyer.'
@@ -48,17 +49,15 @@ export function attributionWords(order: OrderReport): AttributionWords {
   return { ttclid: undefined, rule: undefined, why: undefined, summary: 'no ttclid: no click from a TikTok ad is linked to this buyer' }
 }
 
-export type PixelPairingStatus = 'paired' | 'server_only' | 'different_event_name'
-
 /**
- * Whether the browser pixel fired for this order too: `paired` (same event name and event_id,
- * so TikTok counts it once), `different_event_name` (the pixel used another name, a dedup risk),
- * or `server_only` (no pixel receipt: the pixel was blocked or never fired).
+ * Whether the browser pixel fired for this order too, and with what (pairing.ts): kept with the
+ * order as receipts arrive, so the page, the API and the Overview's counts say the same.
  */
-export function pixelPairing(order: OrderReport): { status: PixelPairingStatus; events: Array<{ event: string; received_at: string }> } {
-  const names = [...new Set(order.pixelEvents.map((e) => e.eventName))]
-  const status: PixelPairingStatus = !names.length ? 'server_only' : order.event && names.includes(order.event.name) ? 'paired' : 'different_event_name'
-  return { status, events: order.pixelEvents.map((e) => ({ event: e.eventName, received_at: new Date(e.receivedAt).toISOString() })) }
+export function pixelPairing(order: OrderReport): { status: PixelPairingStatus; events: Array<{ event: string; event_id: string | null; received_at: string }> } {
+  return {
+    status: order.pixelPairing,
+    events: order.pixelEvents.map((e) => ({ event: e.eventName, event_id: e.eventId ?? null, received_at: new Date(e.receivedAt).toISOString() })),
+  }
 }
 
 export const NETWORK_FROM = { order: 'the order', visitor_last_click: "the visitor's latest click record (the platform sends none)" } as const

@@ -11,8 +11,10 @@ import type { AttributionRepository, AttributionRule, AttributionScope, Identity
 import { SQL_DIR } from '../paths.js'
 import { startCheckpointer } from './checkpointer.js'
 import { groupCommit } from './group-commit.js'
+import { orderRefOf, sqliteRollups, type DailyCount } from './rollups.js'
 import type { TikTokEvent } from '../tiktok/types.js'
 import type { ReplayFilter, ReplayOutcome, ReplayRequest } from './store.js'
+import type { PixelPairingStatus } from '../orders/pairing.js'
 import type { AcceptedOrder, Attribution, AttemptRecord, DeletedCounts, DeletionSubject, EventFilter, EventStatus, LinkKind, BuildEvent, Click, ClickInput, DeliveryOutcome, IdentityInput, OrderInput, OrderReport, OrderSource, OutboxEvent, PixelReceiptInput, Provenance, PurgeReport, QueueStats, Store, WebhookDelivery } from './store.js'
 
 export function migrate(db: Database.Database, dir = SQL_DIR): number {
@@ -239,8 +241,10 @@ export function sqliteStore(db: Database.Database): Store {
     INSERT INTO identities (visitor_id, kind, sha256, first_seen, last_seen) VALUES (@visitorId, @kind, @hash, @at, @at)
     ON CONFLICT (visitor_id, kind, sha256) DO UPDATE SET last_seen = excluded.last_seen`)
   const insertReceipt = db.prepare(`
-    INSERT INTO pixel_receipts (visitor_id, event_name, event_id, order_key, client_time, received_at)
-    VALUES (@visitorId, @eventName, @eventId, @orderKey, @clientTime, @receivedAt)`)
+    INSERT INTO pixel_receipts (visitor_id, event_name, event_id, order_key, order_ref, client_time, received_at)
+    VALUES (@visitorId, @eventName, @eventId, @orderKey, @orderRef, @clientTime, @receivedAt)`)
+  // The Overview's daily counts and each order's pixel pairing, written with the rows they count.
+  const rollups = sqliteRollups(db)
   const upsertIdentities = (identity: IdentityInput) => {
     if (identity.emailHash) upsertIdentity.run({ visitorId: identity.visitorId, kind: 'email', hash: identity.emailHash, at: identity.seenAt })
     if (identity.phoneHash) upsertIdentity.run({ visitorId: identity.visitorId, kind: 'phone', hash: identity.phoneHash, at: identity.seenAt })
@@ -253,8 +257,8 @@ export function sqliteStore(db: Database.Database): Store {
   const attribution = sqliteAttributionRepository(db)
   const upsertOrderIdentity = (visitorId: string, kind: 'email' | 'phone', hash: string, at: number) => upsertIdentity.run({ visitorId, kind, hash, at })
   const insertOrder = db.prepare(`
-    INSERT INTO orders (order_id, event_id, visitor_id, email_sha256, phone_sha256, value, currency, event_time_s, click_id, linked_by, attribution_rule, received_at, source, provenance)
-    VALUES (@orderId, @eventId, @visitorId, @emailHash, @phoneHash, @value, @currency, @eventTimeS, @clickId, @linkedBy, @rule, @receivedAt, @source, @provenance)`)
+    INSERT INTO orders (order_id, event_id, visitor_id, email_sha256, phone_sha256, value, currency, event_time_s, click_id, linked_by, attribution_rule, received_at, source, provenance, pixel_pairing)
+    VALUES (@orderId, @eventId, @visitorId, @emailHash, @phoneHash, @value, @currency, @eventTimeS, @clickId, @linkedBy, @rule, @receivedAt, @source, @provenance, @pixelPairing)`)
   const selectWebhookDelivery = db.prepare<{ platform: string; deliveryId: string }, WebhookDeliveryRow>(`
     SELECT platform, delivery_id, received_at, topic, outcome, reason, order_id FROM webhook_deliveries WHERE platform = @platform AND delivery_id = @deliveryId`)
   const insertWebhookDelivery = db.prepare(`
@@ -303,6 +307,7 @@ export function sqliteStore(db: Database.Database): Store {
   const lastDelivered = db.prepare<[], { at: number | null }>(`SELECT MAX(delivered_at) AS at FROM events WHERE delivered_at IS NOT NULL`)
   const insertSetting = db.prepare(`INSERT INTO settings (key, value) VALUES (@key, @value) ON CONFLICT (key) DO NOTHING`)
   const readSetting = db.prepare<{ key: string }, { value: string }>(`SELECT value FROM settings WHERE key = @key`)
+  const upsertSetting = db.prepare(`INSERT INTO settings (key, value) VALUES (@key, @value) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
 
   // An order as the operator sees it: the order, its click and its server event, one row each.
   type OrderRow = Record<string, unknown> & {
@@ -320,7 +325,7 @@ export function sqliteStore(db: Database.Database): Store {
     event_name: string | null
   }
   const ORDER_REPORT = `
-    SELECT o.rowid AS row, o.order_id, o.event_id, o.value, o.currency, o.event_time_s, o.received_at, o.linked_by, o.attribution_rule, o.click_id, o.source, o.provenance, c.*,
+    SELECT o.rowid AS row, o.order_id, o.event_id, o.value, o.currency, o.event_time_s, o.received_at, o.linked_by, o.attribution_rule, o.click_id, o.source, o.provenance, o.pixel_pairing, c.*,
            e.id AS event_row, e.event_name, e.status, e.attempts, e.last_error, e.delivered_at, e.test_event_code
     FROM orders o LEFT JOIN clicks c ON c.id = o.click_id LEFT JOIN events e ON e.order_id = o.order_id`
   const orderReport = db.prepare<{ orderId: string }, OrderRow>(`${ORDER_REPORT} WHERE o.order_id = @orderId`)
@@ -358,7 +363,8 @@ export function sqliteStore(db: Database.Database): Store {
               deliveredAt: opt(row.delivered_at as number | null),
               testEventCode: opt(row.test_event_code as string | null),
             },
-      pixelEvents: pixelEventsOf.all({ eventId: row.event_id }).map((r) => ({ eventName: r.event_name, receivedAt: r.received_at })),
+      pixelPairing: (row.pixel_pairing as PixelPairingStatus | null) ?? 'server_only',
+      pixelEvents: pixelEventsOf.all({ eventId: row.event_id }).map((r) => ({ eventName: r.event_name, eventId: opt(r.event_id), receivedAt: r.received_at })),
     }
   }
 
@@ -452,8 +458,9 @@ export function sqliteStore(db: Database.Database): Store {
     nextAttemptAt: row.next_attempt_at,
   })
 
-  const pixelEventsOf = db.prepare<{ eventId: string }, { event_name: string; received_at: number }>(`
-    SELECT event_name, received_at FROM pixel_receipts WHERE event_id = @eventId ORDER BY id`)
+  // The pixel's order events for an order: with its event_id, or naming its order key.
+  const pixelEventsOf = db.prepare<{ eventId: string }, { event_name: string; event_id: string | null; received_at: number }>(`
+    SELECT event_name, event_id, received_at FROM pixel_receipts WHERE event_id = @eventId OR order_ref = @eventId ORDER BY id`)
 
   // Retention works in chunks of rows, each one short transaction, the oldest rows first.
   const purgeDeletes = [
@@ -518,6 +525,7 @@ export function sqliteStore(db: Database.Database): Store {
     if (existing) return { created: false, orderId: existing.order_id, eventId: existing.event_id }
     const attributed = attributeNow(attribution, order, scope)
     const event = build(order, attributed)
+    const pixelPairing = rollups.pairingOfNewOrder({ eventId: order.eventId, visitorId: order.visitorId, receivedAt: order.receivedAt, serverEventName: event.event })
     insertOrder.run({
       ...order,
       source: order.source ?? 'api',
@@ -528,11 +536,13 @@ export function sqliteStore(db: Database.Database): Store {
       visitorId: order.visitorId ?? null,
       emailHash: order.emailHash ?? null,
       phoneHash: order.phoneHash ?? null,
+      pixelPairing,
     })
     // The order's own match keys are evidence for the next order of this buyer.
     if (order.visitorId && order.emailHash) upsertOrderIdentity(order.visitorId, 'email', order.emailHash, order.receivedAt)
     if (order.visitorId && order.phoneHash) upsertOrderIdentity(order.visitorId, 'phone', order.phoneHash, order.receivedAt)
     insertEvent.run({ eventName: event.event, eventId: event.event_id, orderId: order.orderId, payload: JSON.stringify(event), testEventCode: testEventCode ?? null, now: order.receivedAt })
+    rollups.orderAccepted({ receivedAt: order.receivedAt, linkedBy: attributed.linkedBy, pairing: pixelPairing, user: event.user })
     return { created: true, orderId: order.orderId, eventId: event.event_id }
   })
 
@@ -593,14 +603,21 @@ export function sqliteStore(db: Database.Database): Store {
         userAgent: click.userAgent ?? null,
         capturedAt: click.capturedAt,
       }
-      return collected.add(() => insertClick.run(row))
+      const counted = { capturedAt: click.capturedAt, ttclid: click.ttclid, inApp: click.inApp }
+      return collected.add(() => {
+        insertClick.run(row)
+        rollups.clickSaved(counted)
+      })
     },
     async saveIdentity(identity: IdentityInput) {
       return collected.add(() => upsertIdentities(identity))
     },
     async savePixelReceipt(r: PixelReceiptInput) {
-      const row = { ...r, eventId: r.eventId ?? null, orderKey: r.orderKey ?? null, clientTime: r.clientTime ?? null }
-      return collected.add(() => insertReceipt.run(row))
+      const row = { ...r, eventId: r.eventId ?? null, orderKey: r.orderKey ?? null, orderRef: orderRefOf(r.eventName, r.orderKey) ?? null, clientTime: r.clientTime ?? null }
+      return collected.add(() => {
+        insertReceipt.run(row)
+        rollups.receiptSaved(r)
+      })
     },
     async acceptOrder(order, scope, build, testEventCode) {
       return acceptOrderTx.immediate(order, scope, build, testEventCode)
@@ -647,6 +664,18 @@ export function sqliteStore(db: Database.Database): Store {
     async setting(key, make) {
       insertSetting.run({ key, value: make() })
       return readSetting.get({ key })!.value
+    },
+    async readSetting(key) {
+      return readSetting.get({ key })?.value
+    },
+    async putSetting(key, value) {
+      upsertSetting.run({ key, value })
+    },
+    async dailyCounts(from, to): Promise<DailyCount[]> {
+      return rollups.dailyCounts(from, to)
+    },
+    async eventStatusCounts(since) {
+      return rollups.eventStatusCounts(since)
     },
     async queueStats(): Promise<QueueStats> {
       const row = stats.get()

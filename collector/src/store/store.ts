@@ -6,6 +6,8 @@
  */
 import type { Attribution, AttributionRule, AttributionScope, LinkKind } from '../attribution/types.js'
 import type { TikTokEvent } from '../tiktok/types.js'
+import type { PixelPairingStatus } from '../orders/pairing.js'
+import type { DailyCount } from './rollups.js'
 
 export interface ClickInput {
   visitorId: string
@@ -290,8 +292,10 @@ export interface OrderReport {
   click: Pick<Click, 'ttclid' | 'landingUrl' | 'inApp' | 'capturedAt' | 'utm' | 'referrer'> | undefined
   /** Its server event; `id` is the event's row, as GET /admin/events/:id and replay take it. */
   event: { id: number; name: string; status: string; attempts: number; lastError: string | undefined; deliveredAt: number | undefined; testEventCode: string | undefined } | undefined
-  /** The order events the pixel fired with this order's event_id (pixel receipts). */
-  pixelEvents: Array<{ eventName: string; receivedAt: number }>
+  /** Whether the pixel's event pairs with the server event (../orders/pairing.ts), kept as receipts arrive. */
+  pixelPairing: PixelPairingStatus
+  /** The order events the pixel fired with this order's event_id or naming its order key (pixel receipts). */
+  pixelEvents: Array<{ eventName: string; eventId: string | undefined; receivedAt: number }>
 }
 
 /** Where a page of orders ended: the last order's acceptance time and row, for the next page. */
@@ -355,6 +359,14 @@ export interface Store {
   lastDeliveredAt(): Promise<number | undefined>
   /** A value kept with the data: the stored one, or `make()`'s, stored now, when there is none. */
   setting(key: string, make: () => string): Promise<string>
+  /** A setting's value, if it has one. */
+  readSetting(key: string): Promise<string | undefined>
+  /** Sets a setting, replacing its value. */
+  putSetting(key: string, value: string): Promise<void>
+  /** The Overview's daily counts (rollups.ts) of the UTC days `from` to `to` (YYYY-MM-DD), both included. */
+  dailyCounts(from: string, to: string): Promise<DailyCount[]>
+  /** The server events created since `since` (ms), by their status now. */
+  eventStatusCounts(since: number): Promise<Partial<Record<EventStatus, number>>>
   findOrder(orderId: string): Promise<OrderReport | undefined>
   /** The orders an operator asked for, newest first, each through an index and at most `limit`. */
   listOrders(query: OrderQuery): Promise<OrderPage>

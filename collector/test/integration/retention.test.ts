@@ -87,7 +87,7 @@ describe('retention over HTTP', () => {
     // Every column is either scrubbed or kept for the books: a new column has to be placed here.
     const PERSONAL = ['visitor_id', 'email_sha256', 'phone_sha256', 'click_id']
     // provenance keeps where the order's facts came from (delivery ID, topic, field names); a ttclid in it goes.
-    const BOOKS = ['order_id', 'event_id', 'value', 'currency', 'event_time_s', 'linked_by', 'attribution_rule', 'received_at', 'scrubbed_at', 'source', 'provenance']
+    const BOOKS = ['order_id', 'event_id', 'value', 'currency', 'event_time_s', 'linked_by', 'attribution_rule', 'received_at', 'scrubbed_at', 'source', 'provenance', 'pixel_pairing']
     assert.deepEqual(Object.keys(order!).filter((column) => !PERSONAL.includes(column) && !BOOKS.includes(column)), [], 'orders columns neither scrubbed nor kept')
     assert.deepEqual(Object.fromEntries(PERSONAL.map((column) => [column, order![column]])), { visitor_id: null, email_sha256: null, phone_sha256: null, click_id: null })
     assert.deepEqual({ order_id: order!.order_id, value: order!.value, currency: order!.currency, linked_by: order!.linked_by, scrubbed_at: order!.scrubbed_at }, { order_id: 'old-1', value: 42.5, currency: 'EUR', linked_by: 'visitor_id', scrubbed_at: clock.now() })

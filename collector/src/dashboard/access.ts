@@ -28,8 +28,9 @@ import { HOUR_MS, MINUTE_MS } from '../clock.js'
 import type { AppContext } from '../context.js'
 import { readCookie } from '../cookies.js'
 import { HttpError } from '../errors.js'
-import { clientIp, hasProxyHeaders, isLoopback, isSameOrigin, publicOrigin } from '../origin.js'
+import { clientIp, hasProxyHeaders, isLoopback, isSameOrigin, publicOrigin, type PublicOrigin } from '../origin.js'
 import { createRateLimiter } from '../rate-limit.js'
+import { baseOf } from './render.js'
 
 export type Role = 'admin' | 'viewer'
 
@@ -71,6 +72,19 @@ const sha256 = (value: string) => createHash('sha256').update(value).digest()
 /** Constant-time and blind to length: both sides are hashed first, so the comparison never sees their lengths. */
 export function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(sha256(given), sha256(expected))
+}
+
+/**
+ * Whether a login comes from the dashboard's own page. A browser posting a form from a page served
+ * with Referrer-Policy: no-referrer (every dashboard page) sends `Origin: null`: then its
+ * Sec-Fetch-Site must say same-origin. Another site's form says cross-site, or names its origin.
+ */
+export function sameSiteLogin(req: Request, own: PublicOrigin): boolean {
+  const site = req.get('sec-fetch-site')
+  if (site === 'cross-site' || site === 'same-site') return false
+  const origin = req.get('origin')
+  if (origin === 'null') return site === 'same-origin'
+  return origin === undefined || isSameOrigin(origin, own)
 }
 
 /** The principal of a request that passed identify(), if any. */
@@ -228,7 +242,7 @@ export function createAccess(ctx: AppContext): Access {
     if (!principal) {
       if (readCookie(req, SESSION_COOKIE) !== undefined) clearSession(res)
       // Relative, so it holds under a proxy's path prefix too.
-      return res.redirect(303, req.path === '/admin' ? 'admin/login' : 'login')
+      return res.redirect(303, req.path === '/admin' ? 'admin/login' : `${baseOf(req.path)}login`)
     }
     authorize(req, principal)
     next()
@@ -242,8 +256,7 @@ export function createAccess(ctx: AppContext): Access {
     if (!tokens.admin && !tokens.viewer) throw disabled()
     // Another site's form must not log the operator in (into a viewer's session, say) nor spend
     // the failed-login allowance of their address.
-    const origin = req.get('origin')
-    if (req.get('sec-fetch-site') === 'cross-site' || (origin !== undefined && !isSameOrigin(origin, publicOrigin(req, config.publicUrl)))) {
+    if (!sameSiteLogin(req, publicOrigin(req, config.publicUrl))) {
       throw new HttpError(403, 'cross_site_login', 'a login must come from the dashboard\'s own login page')
     }
     const ip = clientIp(req) ?? 'unknown'

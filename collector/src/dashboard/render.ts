@@ -19,10 +19,14 @@ export interface PageContext {
   mode: 'sandbox' | 'live'
 }
 
+/** The relative way back to /admin/ from a page's path: /admin/ and /admin/login are one level down (`./`); /admin/outbox/replay two (`../`). */
+export function baseOf(path: string): string {
+  const depth = Math.max(0, path.replace(/^\/admin\/?/, '').split('/').length - 1)
+  return depth ? '../'.repeat(depth) : './'
+}
+
 export function pageContext(req: Request, principal: Principal | undefined, mode: PageContext['mode']): PageContext {
-  // /admin/ and /admin/login are one level down; /admin/orders/84213 would be two.
-  const depth = Math.max(0, req.path.replace(/^\/admin\/?/, '').split('/').length - 1)
-  return { base: depth ? '../'.repeat(depth) : './', principal, mode }
+  return { base: baseOf(req.path), principal, mode }
 }
 
 export function render(view: string, data: object): string {

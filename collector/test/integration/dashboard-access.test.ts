@@ -169,6 +169,28 @@ describe('dashboard access', () => {
     assert.equal(crossSite.status, 403)
     assert.equal(crossSite.cookie, undefined)
     assert.equal((await login(ADMIN_TOKEN, { Origin: collector.url, 'Sec-Fetch-Site': 'same-origin' })).status, 303, 'the dashboard\'s own form still logs in')
+    assert.equal((await login(ADMIN_TOKEN, { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'same-site' })).status, 403, 'a sibling subdomain is another site here')
+  })
+
+  test("the dashboard's own form, as Chromium posts it from a no-referrer page (Origin: null), logs in; a null Origin from elsewhere does not", async () => {
+    const ownForm = await login(ADMIN_TOKEN, { Origin: 'null', 'Sec-Fetch-Site': 'same-origin' })
+    assert.equal(ownForm.status, 303, ownForm.text)
+    assert.ok(ownForm.cookie)
+    // A sandboxed frame or a data: page posts with Origin: null too, but cross-site.
+    const sandboxedFrame = await login(ADMIN_TOKEN, { Origin: 'null', 'Sec-Fetch-Site': 'cross-site' })
+    assert.equal(sandboxedFrame.status, 403)
+    assert.equal(sandboxedFrame.cookie, undefined)
+    // A null Origin that does not say where it came from is not trusted.
+    assert.equal((await login(ADMIN_TOKEN, { Origin: 'null' })).status, 403)
+  })
+
+  test('a page below /admin/ without a session goes to the login form, wherever it is', async () => {
+    const top = await request('/admin/orders')
+    assert.equal(top.status, 303)
+    assert.equal(new URL(top.headers.get('location')!, collector.url + '/admin/orders').pathname, '/admin/login')
+    const deeper = await request('/admin/outbox/replay?status=failed')
+    assert.equal(deeper.status, 303)
+    assert.equal(new URL(deeper.headers.get('location')!, collector.url + '/admin/outbox/replay').pathname, '/admin/login')
   })
 
   test('a session ends after 12 hours: pages go to the login form, the API answers 401', async () => {
@@ -178,7 +200,7 @@ describe('dashboard access', () => {
     clock.advance(2000)
     const page = await request('/admin/', { cookie })
     assert.equal(page.status, 303)
-    assert.equal(page.headers.get('location'), 'login')
+    assert.equal(page.headers.get('location'), './login')
     assert.equal((await request('/admin/status', { cookie })).status, 401)
   })
 

@@ -6,13 +6,17 @@
  *     calls it (same window, same event builder), without HTTP, for orders whose buyers have clicks,
  *     identities and earlier orders in the database; back to back, then 1 ms apart;
  *   - the retention purge at 90 days: rows deleted and scrubbed, its steps (p50, p99) and the
- *     longest one: how long the purge held the database at most.
+ *     longest one: how long the purge held the database at most;
+ *   - migration 010 (the Overview's daily counts of data already there) over it, and the
+ *     dashboard's Overview rendered by a real collector over HTTP, for each range: p50, p99, max
+ *     (goal: within 200 ms). GROWTH_SPAN_DAYS=28 puts all of it in the 28-day range.
  * The data is written directly with prepared inserts in one transaction (not over HTTP), so it
  * takes seconds. Sizes come from the environment for quick runs:
  *
  *   npm run bench -- growth
  *   GROWTH_CLICKS=100000 GROWTH_ORDERS=10000 npm run bench -- growth
  *   (also GROWTH_SAMPLES orders timed in each run, default 5000; GROWTH_CHUNK purge rows per step;
+ *   GROWTH_OVERVIEW_ONLY=1 stops after the Overview;
  *   GROWTH_KEEP=1 keeps the file; GROWTH_TRACE=1 lists the slow orders and steps by index)
  */
 import Database from 'better-sqlite3'
@@ -21,6 +25,10 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DAY_MS } from '../collector/src/clock.js'
+import { loadConfig } from '../collector/src/config.js'
+import { createLogger } from '../collector/src/log.js'
+import { startCollector } from '../collector/src/server.js'
+import { migrate } from '../collector/src/store/sqlite.js'
 import { scrubEvent } from '../collector/src/retention.js'
 import { openSqliteStore } from '../collector/src/store/sqlite.js'
 import type { Attribution, Click, OrderInput } from '../collector/src/store/store.js'
@@ -30,7 +38,7 @@ const CLICKS = Number(process.env.GROWTH_CLICKS ?? 1_000_000)
 const ORDERS = Number(process.env.GROWTH_ORDERS ?? 100_000)
 const SAMPLES = Number(process.env.GROWTH_SAMPLES ?? 5_000)
 const CHUNK = process.env.GROWTH_CHUNK ? Number(process.env.GROWTH_CHUNK) : undefined
-const SPAN_DAYS = 120
+const SPAN_DAYS = Number(process.env.GROWTH_SPAN_DAYS ?? 120)
 const RETENTION_DAYS = 90
 const CLICK_WINDOW_DAYS = 28
 const CLOCK_SKEW_MS = 10 * 60_000
@@ -174,6 +182,45 @@ function sizes(): { fileBytes: number; clickBytes: number } {
   }
 }
 
+/** Migration 010 over the data written above, as a database that held it before 009 is migrated; seconds. */
+function backfillDailyCounts(): number {
+  const db = new Database(dbPath)
+  try {
+    db.exec('DELETE FROM daily_counts; UPDATE orders SET pixel_pairing = NULL; PRAGMA user_version = 9')
+    const started = performance.now()
+    migrate(db)
+    return (performance.now() - started) / 1000
+  } finally {
+    db.close()
+  }
+}
+
+/** GET /admin/?range= from a collector on this database, its clock at the end of the data: p50, p99, max in ms. */
+async function timeOverview(): Promise<void> {
+  const ADMIN = 'bench-admin-token-0123456789abcdef'
+  const config = loadConfig({ PORT: '0', CLICKRELAY_HOST: '127.0.0.1', CLICKRELAY_DB: dbPath, CLICKRELAY_ADMIN_TOKEN: ADMIN, CLICKRELAY_RETENTION_DAYS: '3650', CLICKRELAY_LOG_LEVEL: 'silent' })
+  const collector = await startCollector(config, { log: createLogger('silent'), clock: { now: () => END - 1 } })
+  try {
+    for (const range of ['28d', '7d', 'today']) {
+      const latencies: number[] = []
+      let figures = ''
+      for (let n = 0; n < 55; n++) {
+        const started = performance.now()
+        const response = await fetch(`${collector.url}/admin/?range=${range}`, { headers: { Authorization: `Bearer ${ADMIN}` } })
+        const html = await response.text()
+        const took = performance.now() - started
+        if (response.status !== 200) throw new Error(`GET /admin/?range=${range}: ${response.status}`)
+        if (n >= 5) latencies.push(took)
+        figures = ['orders', 'ad_clicks', 'delivery.delivered'].map((name) => `${name} ${new RegExp(`data-figure="${name.replace('.', '\\.')}">([^<]*)<`).exec(html)?.[1]}`).join(', ')
+      }
+      latencies.sort((a, b) => a - b)
+      console.log(`Overview, range ${range} (${figures}): p50 ${ms(percentile(latencies, 0.5))} ms, p99 ${ms(percentile(latencies, 0.99))} ms, max ${ms(latencies.at(-1)!)} ms over HTTP (goal: <= 200 ms)`)
+    }
+  } finally {
+    await collector.stop()
+  }
+}
+
 const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
 const ms = (n: number) => n.toFixed(3)
 
@@ -185,59 +232,63 @@ try {
     `bytes on disk per click: ${Math.round(fileBytes / built.clicks)} (whole file, ${(fileBytes / 1e6).toFixed(0)} MB, orders and events included); ${Math.round(clickBytes / built.clicks)} for the clicks table and its indexes`,
   )
 
-  const store = openSqliteStore(dbPath)
-  try {
-    // Orders as POST /orders makes them, after the data: buyers seen lately, some with an email.
-    // First back to back (the worst case: no pause for the log to be checkpointed in), then with
-    // 1 ms between orders, still several hundred a second.
-    let next = 0
-    async function timeOrders(label: string, gapMs: number) {
-      const latencies: number[] = []
-      for (let n = 0; n < SAMPLES + WARMUP; n++) {
-        if (gapMs) await new Promise((resolve) => setTimeout(resolve, gapMs))
-        const buyer = random() < 0.9 ? pick(recent) : newVisitor()
-        const orderId = `timed-${next++}`
-        const receivedAt = END + next
-        const order: OrderInput = {
-          orderId,
-          eventName: 'Purchase',
-          eventId: `ord_${orderId}`,
-          visitorId: random() < 0.85 ? buyer.id : undefined,
-          emailHash: buyer.email ?? (random() < 0.5 ? sha(`guest-${next}@example.com`) : undefined),
-          phoneHash: undefined,
-          value: 49.9,
-          currency: 'USD',
-          contents: [{ content_id: 'sku-1', quantity: 1, price: 49.9 }],
-          ip: '203.0.113.5',
-          userAgent: UAS[0],
-          url: `https://shop.example/checkout/thank-you/${orderId}`,
-          eventTimeS: Math.floor(receivedAt / 1000),
-          receivedAt,
+  console.log(`migration 010 (the daily counts of data already there): ${backfillDailyCounts().toFixed(1)} s`)
+  await timeOverview()
+  if (!process.env.GROWTH_OVERVIEW_ONLY) {
+    const store = openSqliteStore(dbPath)
+    try {
+      // Orders as POST /orders makes them, after the data: buyers seen lately, some with an email.
+      // First back to back (the worst case: no pause for the log to be checkpointed in), then with
+      // 1 ms between orders, still several hundred a second.
+      let next = 0
+      async function timeOrders(label: string, gapMs: number) {
+        const latencies: number[] = []
+        for (let n = 0; n < SAMPLES + WARMUP; n++) {
+          if (gapMs) await new Promise((resolve) => setTimeout(resolve, gapMs))
+          const buyer = random() < 0.9 ? pick(recent) : newVisitor()
+          const orderId = `timed-${next++}`
+          const receivedAt = END + next
+          const order: OrderInput = {
+            orderId,
+            eventName: 'Purchase',
+            eventId: `ord_${orderId}`,
+            visitorId: random() < 0.85 ? buyer.id : undefined,
+            emailHash: buyer.email ?? (random() < 0.5 ? sha(`guest-${next}@example.com`) : undefined),
+            phoneHash: undefined,
+            value: 49.9,
+            currency: 'USD',
+            contents: [{ content_id: 'sku-1', quantity: 1, price: 49.9 }],
+            ip: '203.0.113.5',
+            userAgent: UAS[0],
+            url: `https://shop.example/checkout/thank-you/${orderId}`,
+            eventTimeS: Math.floor(receivedAt / 1000),
+            receivedAt,
+          }
+          const orderTime = order.eventTimeS * 1000
+          const started = performance.now()
+          const accepted = await store.acceptOrder(order, { from: orderTime - CLICK_WINDOW_DAYS * DAY_MS, to: orderTime + CLOCK_SKEW_MS }, buildOrderEvent, undefined)
+          const took = performance.now() - started
+          if (!accepted.created) throw new Error(`order ${orderId} not created`)
+          if (n >= WARMUP) latencies.push(took)
         }
-        const orderTime = order.eventTimeS * 1000
-        const started = performance.now()
-        const accepted = await store.acceptOrder(order, { from: orderTime - CLICK_WINDOW_DAYS * DAY_MS, to: orderTime + CLOCK_SKEW_MS }, buildOrderEvent, undefined)
-        const took = performance.now() - started
-        if (!accepted.created) throw new Error(`order ${orderId} not created`)
-        if (n >= WARMUP) latencies.push(took)
+        if (process.env.GROWTH_TRACE) console.log(latencies.map((took, i) => `${i}:${took.toFixed(1)}`).filter((_, i) => latencies[i]! > 2).join(' '))
+        latencies.sort((a, b) => a - b)
+        console.log(`order acceptance with attribution (store.acceptOrder as POST /orders calls it, no HTTP), ${SAMPLES} orders ${label}: p50 ${ms(percentile(latencies, 0.5))} ms, p99 ${ms(percentile(latencies, 0.99))} ms, max ${ms(latencies.at(-1)!)} ms (goal: p99 <= 2 ms)`)
       }
-      if (process.env.GROWTH_TRACE) console.log(latencies.map((took, i) => `${i}:${took.toFixed(1)}`).filter((_, i) => latencies[i]! > 2).join(' '))
-      latencies.sort((a, b) => a - b)
-      console.log(`order acceptance with attribution (store.acceptOrder as POST /orders calls it, no HTTP), ${SAMPLES} orders ${label}: p50 ${ms(percentile(latencies, 0.5))} ms, p99 ${ms(percentile(latencies, 0.99))} ms, max ${ms(latencies.at(-1)!)} ms (goal: p99 <= 2 ms)`)
-    }
-    await timeOrders('back to back', 0)
-    await timeOrders('1 ms apart', 1)
+      await timeOrders('back to back', 0)
+      await timeOrders('1 ms apart', 1)
 
-    const started = performance.now()
-    const steps: number[] = []
-    const report = await store.purgeBefore(END - RETENTION_DAYS * DAY_MS, { now: END, scrub: scrubEvent, chunkSize: CHUNK, onStep: (took) => steps.push(took) })
-    if (process.env.GROWTH_TRACE) console.log(steps.map((took, i) => `${i}:${took.toFixed(1)}`).filter((_, i) => steps[i]! > 5).join(' '))
-    steps.sort((a, b) => a - b)
-    const seconds = (performance.now() - started) / 1000
-    const total = (counts: Record<string, number>) => Object.entries(counts).map(([k, v]) => `${v.toLocaleString('en')} ${k}`).join(', ')
-    console.log(`retention purge at ${RETENTION_DAYS} days: deleted ${total(report.deleted)}; scrubbed ${total(report.scrubbed)}; ${report.steps.toLocaleString('en')} steps in ${seconds.toFixed(1)} s; step p50 ${ms(percentile(steps, 0.5))} ms, p99 ${ms(percentile(steps, 0.99))} ms, longest ${ms(report.longestStepMs)} ms (goal: <= 10 ms)`)
-  } finally {
-    await store.close()
+      const started = performance.now()
+      const steps: number[] = []
+      const report = await store.purgeBefore(END - RETENTION_DAYS * DAY_MS, { now: END, scrub: scrubEvent, chunkSize: CHUNK, onStep: (took) => steps.push(took) })
+      if (process.env.GROWTH_TRACE) console.log(steps.map((took, i) => `${i}:${took.toFixed(1)}`).filter((_, i) => steps[i]! > 5).join(' '))
+      steps.sort((a, b) => a - b)
+      const seconds = (performance.now() - started) / 1000
+      const total = (counts: Record<string, number>) => Object.entries(counts).map(([k, v]) => `${v.toLocaleString('en')} ${k}`).join(', ')
+      console.log(`retention purge at ${RETENTION_DAYS} days: deleted ${total(report.deleted)}; scrubbed ${total(report.scrubbed)}; ${report.steps.toLocaleString('en')} steps in ${seconds.toFixed(1)} s; step p50 ${ms(percentile(steps, 0.5))} ms, p99 ${ms(percentile(steps, 0.99))} ms, longest ${ms(report.longestStepMs)} ms (goal: <= 10 ms)`)
+    } finally {
+      await store.close()
+    }
   }
 } finally {
   if (process.env.GROWTH_KEEP) console.log(`kept ${dbPath}`)

@@ -7,12 +7,12 @@
 import assert from 'node:assert/strict'
 import Database from 'better-sqlite3'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, test } from 'node:test'
 import { DAY_MS } from '../../src/clock.js'
-import { SQL_DIR } from '../../src/paths.js'
+import { migrate } from '../../src/store/sqlite.js'
 import { ADMIN_TOKEN, eventually, manualClock, postClick, postSignedOrder, readRows, startTestCollector, startTestSandbox, type TestCollector, type TestSandbox } from '../harness.js'
 
 const IN_APP_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 musical_ly_35.1.0 BytedanceWebview/d8a21c6'
@@ -44,7 +44,7 @@ const settled = () =>
   eventually(() => (readRows<{ n: number }>(collector.dbPath, `SELECT COUNT(*) AS n FROM events WHERE status IN ('pending', 'sending')`)[0]!.n === 0 ? true : undefined), 10_000, 'every event delivered or failed')
 
 /**
- * Runs migration 009's backfill on a copy of the database with its counts removed, and compares:
+ * Runs migration 010 (009's backfill) on a copy of the database with its counts removed, and compares:
  * every count agrees, but the pairings that need what 009 adds (a receipt naming its order by its
  * key, or an anonymous one) which the backfill leaves as server only.
  */
@@ -58,9 +58,9 @@ function assertBackfillAgrees(dbPath: string): void {
     const copy = new Database(copyPath)
     const counts = () => Object.fromEntries((copy.prepare('SELECT day, metric, count FROM daily_counts WHERE count != 0 ORDER BY day, metric').all() as Array<{ day: string; metric: string; count: number }>).map((r) => [`${r.day} ${r.metric}`, r.count]))
     const kept = counts()
-    const sql = readFileSync(join(SQL_DIR, '009_daily_rollups.sql'), 'utf8')
-    copy.exec('DELETE FROM daily_counts')
-    copy.exec(sql.slice(sql.indexOf('-- What the database already holds.')))
+    // As a database that held all this before migration 009 would be migrated.
+    copy.exec('DELETE FROM daily_counts; UPDATE orders SET pixel_pairing = NULL; PRAGMA user_version = 9')
+    migrate(copy)
     const backfilled = counts()
     copy.close()
     // B-1 (its receipt names it by key, with another event_id) and D-1 (an anonymous receipt) stay server only.

@@ -51,12 +51,14 @@ export const LOGIN_WINDOW_MS = 15 * MINUTE_MS
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 /**
- * The POSTs a viewer may make: ending its own session, and searching orders, a read that is
- * posted so that an email typed into the search never travels in an address.
+ * The POSTs a viewer may make: ending its own session; searching orders, a read that is posted
+ * so that an email typed into the search never travels in an address; and running the install
+ * check, which changes nothing (its click record is a dry run) and which the Install page runs
+ * for a viewer without the admin token.
  */
-const VIEWER_MAY_POST = new Set(['/admin/logout', '/admin/orders'])
-/** Reads that reveal secrets, for the admin role only (the install check's, in a later version). */
-const ADMIN_ONLY_READS = new Set<string>()
+const VIEWER_MAY_POST = new Set(['/admin/logout', '/admin/orders', '/admin/install/check'])
+/** Reads that reveal secrets, for the admin role only: the installer's secrets (the order secret's fingerprint, which platform secrets are set). */
+const ADMIN_ONLY_READS = new Set(['/admin/install/secrets'])
 
 /** The one rule of the roles: an admin may do anything; a viewer may read, except secrets, and act only on its own session. */
 export function permits(role: Role, method: string, path: string): boolean {

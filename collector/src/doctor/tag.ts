@@ -86,6 +86,18 @@ export function findTag(html: string, pageUrl: URL): TagSearch {
 const ordinal = (n: number) => `${n}${n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th')}`
 const bytes = (n: number) => `${n.toLocaleString('en-US')} bytes`
 
+/** A value for a double-quoted HTML attribute: with `&` and `"` escaped it cannot end its quotes early. */
+const attributeValue = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;')
+
+/**
+ * A ClickRelay tag from its parts, as the dashboard's Install page writes it: `async`, `src`, then
+ * the data- attributes in the order given. An empty value is written bare (`data-stripe-links`).
+ */
+export function formatTag(src: string, dataAttributes: ReadonlyArray<readonly [string, string]>): string {
+  const extra = dataAttributes.map(([name, value]) => (value === '' ? ` ${name}` : ` ${name}="${attributeValue(value)}"`))
+  return `<script async src="${attributeValue(src)}"${extra.join('')}></script>`
+}
+
 /** The tag as the merchant should paste it, for fixes. */
 export function suggestedTag(found: FoundTag | undefined): string {
   const src = found?.tag.attributes.get('src') ?? '/cr.js'

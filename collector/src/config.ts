@@ -70,6 +70,8 @@ export interface Config {
     /** A Stripe Checkout Session's order key: its id, or its client_reference_id when the merchant keys orders by it. */
     stripeOrderKey: 'session_id' | 'client_reference_id'
   }
+  /** CLICKRELAY_ALERT_WEBHOOK_URL: where alerts go (alerts.ts); a secret, never logged. */
+  alertWebhookUrl: string | undefined
   logLevel: string
 }
 
@@ -140,6 +142,12 @@ const schema = z.object({
   CLICKRELAY_STRIPE_WEBHOOK_SECRET: optional.pipe(z.string().startsWith('whsec_', "the endpoint's signing secret from Stripe, starting with whsec_").optional()),
   CLICKRELAY_ACCEPT_TEST_ORDERS: z.enum(['true', 'false'], { error: 'true or false' }).default('false'),
   CLICKRELAY_STRIPE_ORDER_KEY: z.enum(['session_id', 'client_reference_id'], { error: 'session_id or client_reference_id' }).default('session_id'),
+  CLICKRELAY_ALERT_WEBHOOK_URL: optional.pipe(
+    z
+      .url({ protocol: /^https?$/, error: 'an incoming-webhook URL, e.g. https://hooks.slack.com/services/…' })
+      .refine((v) => !URL.canParse(v) || new URL(v).protocol === 'https:' || isLoopback(new URL(v).hostname.replace(/^\[|\]$/g, '')), 'must be https: the URL is a secret, and the messages name your shop (http only to this machine)')
+      .optional(),
+  ),
   CLICKRELAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -236,6 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       acceptTestOrders: e.CLICKRELAY_ACCEPT_TEST_ORDERS === 'true',
       stripeOrderKey: e.CLICKRELAY_STRIPE_ORDER_KEY,
     },
+    alertWebhookUrl: e.CLICKRELAY_ALERT_WEBHOOK_URL,
     logLevel: e.CLICKRELAY_LOG_LEVEL,
   }
 }

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createApp } from './app.js'
+import { startAlerts, type Alerts } from './alerts.js'
 import { DAY_MS, HOUR_MS, systemClock, type Clock } from './clock.js'
 import type { Config, RunConfig } from './config.js'
 import { createDeliveryWorker, type DeliveryWorker } from './delivery/worker.js'
@@ -30,6 +31,8 @@ export interface RunningCollector {
   store: Store
   delivery: DeliveryWorker
   sandbox: Sandbox | undefined
+  /** The alert webhook's checks, when CLICKRELAY_ALERT_WEBHOOK_URL is set. */
+  alerts: Alerts | undefined
   /** Stops taking requests, finishes deliveries in flight, closes the database. */
   stop(): Promise<void>
 }
@@ -105,6 +108,9 @@ export async function startCollector(configured: Config, deps: CollectorDeps): P
   url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
   await delivery.start()
   const retention = startRetention(store, clock, config.retentionDays, log)
+  const alerts = config.alertWebhookUrl
+    ? startAlerts({ webhookUrl: config.alertWebhookUrl, name: () => config.publicUrl ?? url, store, clock, log, monitor, deliveryStatus: () => delivery.status() })
+    : undefined
   log.info({ url, mode: config.mode, db: config.dbPath, events_api: eventsApiUrl(), test_mode: Boolean(config.tiktok.testEventCode) }, 'clickrelay collector listening')
 
   return {
@@ -116,8 +122,10 @@ export async function startCollector(configured: Config, deps: CollectorDeps): P
     store,
     delivery,
     sandbox,
+    alerts,
     async stop() {
       clearInterval(retention)
+      await alerts?.stop()
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeIdleConnections()
       await delivery.stop()

@@ -34,6 +34,13 @@ test('a bad value stops start-up with the variable named', () => {
   assertNames({ CLICKRELAY_PURCHASE_EVENT: 'Buy' }, 'CLICKRELAY_PURCHASE_EVENT')
 })
 
+test('CLICKRELAY_ALERT_WEBHOOK_URL: https, or plain http to this machine only', () => {
+  assert.equal(loadConfig({ CLICKRELAY_ALERT_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/x' }).alertWebhookUrl, 'https://hooks.slack.com/services/T0/B0/x')
+  assert.equal(loadConfig({ CLICKRELAY_ALERT_WEBHOOK_URL: 'http://127.0.0.1:9000/hook' }).alertWebhookUrl, 'http://127.0.0.1:9000/hook')
+  assertNames({ CLICKRELAY_ALERT_WEBHOOK_URL: 'http://hooks.example.com/x' }, 'CLICKRELAY_ALERT_WEBHOOK_URL')
+  assertNames({ CLICKRELAY_ALERT_WEBHOOK_URL: 'hooks.slack.com/services/x' }, 'CLICKRELAY_ALERT_WEBHOOK_URL')
+})
+
 test('CLICKRELAY_TRUST_PROXY takes Express trust-proxy values', () => {
   assert.equal(loadConfig({}).trustProxy, false)
   assert.equal(loadConfig({ CLICKRELAY_TRUST_PROXY: 'true' }).trustProxy, true)

@@ -17,9 +17,9 @@ function findRoot(): string {
 export const ROOT = findRoot()
 export const SQL_DIR = join(ROOT, 'collector', 'sql')
 export const SCRIPT_FILE = join(ROOT, 'dist', 'cr.js')
-/** The dashboard's templates and stylesheet, read from the sources in both layouts (tsx and the build in dist/). */
-export const DASHBOARD_VIEWS = join(ROOT, 'collector', 'src', 'dashboard', 'views')
-export const DASHBOARD_ASSETS = join(ROOT, 'collector', 'src', 'dashboard', 'assets')
+/** The dashboard's templates, stylesheet and chart script: files the collector reads, beside collector/sql (and in the npm package). */
+export const DASHBOARD_VIEWS = join(ROOT, 'collector', 'dashboard', 'views')
+export const DASHBOARD_ASSETS = join(ROOT, 'collector', 'dashboard', 'assets')
 export const DASHBOARD_STYLESHEET = join(DASHBOARD_ASSETS, 'dashboard.css')
 /** uPlot's browser build, served by the collector itself (never a CDN): the Overview's chart. */
 export const UPLOT_DIST = join(dirname(createRequire(import.meta.url).resolve('uplot/package.json')), 'dist')

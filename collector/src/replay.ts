@@ -1,6 +1,7 @@
 /**
  * Replays: sending an event again with the same event_id, for the admin API
- * (POST /admin/events/:id/replay, POST /admin/replays) and the dashboard's Replay button. The
+ * (POST /admin/events/:id/replay, POST /admin/replays) and the dashboard's Replay buttons (an
+ * order's event, and the Events page's bulk replay, POST /admin/outbox/replay). The
  * rules live here once: TikTok's 48-hour dedup window (refused from 47 h on unless forced), the
  * scrubbed event (refused, forced or not), who asked (the replay log), and the words of each refusal.
  */
@@ -10,7 +11,7 @@ import { DAY_MS, HOUR_MS } from './clock.js'
 import type { AppContext } from './context.js'
 import { HttpError } from './errors.js'
 import { clientIp } from './origin.js'
-import type { ReplayFilter, ReplayOutcome, ReplayRequest } from './store/store.js'
+import type { EventStatus, ReplayFilter, ReplayOutcome, ReplayRequest } from './store/store.js'
 
 /** TikTok drops a copy of an event_id only within 48 hours of first receiving it. */
 export const DEDUP_WINDOW_MS = 48 * HOUR_MS
@@ -19,6 +20,8 @@ export const DEDUP_WINDOW_MS = 48 * HOUR_MS
  * (behind a bulk replay, a backlog) before it reaches TikTok, and the two clocks differ.
  */
 export const REPLAY_WINDOW_MS = DEDUP_WINDOW_MS - HOUR_MS
+/** Events one bulk replay takes when the request does not say how many. */
+export const DEFAULT_REPLAY_LIMIT = 1000
 /** The caller names itself for the replay log: one admin token is shared, so the collector cannot tell people apart. */
 export const ACTOR_HEADER = 'ClickRelay-Actor'
 
@@ -29,6 +32,15 @@ export interface ReplayOptions {
   note?: string
   /** Who asked, when the request does not say it itself (the ClickRelay-Actor header wins). */
   actor?: string
+}
+
+/** A bulk replay's terms: the ended events with these statuses accepted in [from, to), after row `afterId`, at most `limit`, in row order. */
+export interface BulkReplay {
+  statuses: EventStatus[]
+  from: number
+  to: number
+  limit: number
+  afterId?: number
 }
 
 /** "5 hours", "3 days" */
@@ -47,15 +59,16 @@ export function scrubbedError(what: string): HttpError {
 }
 
 export interface Replays {
-  /** Who asked, for the replay log; the replay is refused once TikTok would count the copy again, unless forced. */
-  request(req: Request, options: ReplayOptions, scope: object): Promise<ReplayRequest>
-  /** Puts the filter's events back in the queue (store.replayEvents), and wakes delivery and logs it when any went. */
-  run(filter: ReplayFilter, request: ReplayRequest): Promise<ReplayOutcome>
   /**
    * Replays one event by its row: its outcome, or a 404 / 409 HttpError saying why not
    * (`outside_dedup_window` with the 48-hour rule, `scrubbed`, `in_queue`).
    */
   one(req: Request, id: number, options: ReplayOptions): Promise<ReplayOutcome>
+  /**
+   * A bulk replay, logged with its terms as POST /admin/replays takes them: its outcome (refusals
+   * included, for the caller to word) and the request, whose time dates the 48-hour rule.
+   */
+  bulk(req: Request, choice: BulkReplay, options: ReplayOptions): Promise<{ outcome: ReplayOutcome; request: ReplayRequest }>
 }
 
 export function createReplays(ctx: AppContext): Replays {
@@ -78,6 +91,7 @@ export function createReplays(ctx: AppContext): Replays {
     return fingerprint
   }
 
+  /** Who asked, for the replay log; the replay is refused once TikTok would count the copy again, unless forced. */
   async function request(req: Request, options: ReplayOptions, scope: object): Promise<ReplayRequest> {
     const now = ctx.clock.now()
     return {
@@ -98,6 +112,7 @@ export function createReplays(ctx: AppContext): Replays {
     else ctx.log.info(fields, 'events replayed')
   }
 
+  /** Puts the filter's events back in the queue (store.replayEvents), and wakes delivery and logs it when any went. */
   async function run(filter: ReplayFilter, request: ReplayRequest): Promise<ReplayOutcome> {
     const outcome = await ctx.store.replayEvents(filter, request)
     if (outcome.replayed.length) {
@@ -125,5 +140,13 @@ export function createReplays(ctx: AppContext): Replays {
     return outcome
   }
 
-  return { request, run, one }
+  async function bulk(req: Request, choice: BulkReplay, options: ReplayOptions): Promise<{ outcome: ReplayOutcome; request: ReplayRequest }> {
+    const { statuses, from, to, limit, afterId } = choice
+    const scope = { status: statuses, from: new Date(from).toISOString(), to: new Date(to).toISOString(), limit, after_id: afterId ?? null }
+    const replayRequest = await request(req, options, scope)
+    const outcome = await run({ statuses, from, to, limit, afterId }, replayRequest)
+    return { outcome, request: replayRequest }
+  }
+
+  return { one, bulk }
 }

@@ -13,7 +13,7 @@ import { startCheckpointer } from './checkpointer.js'
 import { groupCommit } from './group-commit.js'
 import { orderRefOf, sqliteRollups, type DailyCount } from './rollups.js'
 import type { TikTokEvent } from '../tiktok/types.js'
-import type { ReplayFilter, ReplayOutcome, ReplayRequest } from './store.js'
+import type { ReplayFilter, ReplayOutcome, ReplayPreview, ReplayRequest } from './store.js'
 import type { PixelPairingStatus } from '../orders/pairing.js'
 import type { AcceptedOrder, Attribution, AttemptRecord, DeletedCounts, DeletionSubject, EventFilter, EventStatus, LinkKind, BuildEvent, Click, ClickInput, DeliveryOutcome, IdentityInput, OrderInput, OrderReport, OrderSource, OutboxEvent, PixelReceiptInput, Provenance, PurgeReport, QueueStats, Store, WebhookDelivery } from './store.js'
 
@@ -373,9 +373,16 @@ export function sqliteStore(db: Database.Database): Store {
     (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids)))
     AND (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
     AND (@from IS NULL OR created_at >= @from) AND (@to IS NULL OR created_at < @to)`
+  /** The columns of an event as a list shows it (EventListRow). */
+  const EVENT_SUMMARY = 'id, destination, event_name, event_id, order_id, status, attempts, last_error, test_event_code, created_at, delivered_at, next_attempt_at'
   const listEventsStmt = db.prepare<Record<string, unknown>, EventListRow>(`
-    SELECT id, destination, event_name, event_id, order_id, status, attempts, last_error, test_event_code, created_at, delivered_at, next_attempt_at
+    SELECT ${EVENT_SUMMARY}
     FROM events WHERE ${EVENT_FILTER} ORDER BY id LIMIT @limit`)
+  // The Events page: the same filter read down from below row @beforeId (a range on the rowid, so a
+  // later page starts where the last one ended instead of reading every newer row again).
+  const listEventsNewestStmt = db.prepare<Record<string, unknown>, EventListRow>(`
+    SELECT ${EVENT_SUMMARY}
+    FROM events WHERE ${EVENT_FILTER} AND id < @beforeId ORDER BY id DESC LIMIT @limit`)
   const getEventStmt = db.prepare<{ id: number }, EventListRow & { payload: string }>(`SELECT * FROM events WHERE id = @id`)
   const receiptsStmt = db.prepare<{ id: number }, Record<string, number | string | null>>(`SELECT * FROM attempts WHERE event_row = @id ORDER BY id`)
   const lastAttemptStmt = db.prepare<[], Record<string, number | string | null>>(`SELECT * FROM attempts ORDER BY id DESC LIMIT 1`)
@@ -390,11 +397,12 @@ export function sqliteStore(db: Database.Database): Store {
   })
   // Replay takes events not waiting or in flight, in row order, a page at a time. TikTok's dedup
   // window runs from its first receipt of an event_id: the first attempt it answered with code 0
-  // (delivered_at is the latest delivery, moved by every replay).
+  // (delivered_at is the latest delivery, moved by every replay). The replay and its preview
+  // (previewReplay) read the same two statements, so they cannot differ on what is taken or refused.
   const REPLAYABLE = `status NOT IN ('pending', 'sending') AND ${EVENT_FILTER} AND (@afterId IS NULL OR id > @afterId)`
-  const replayCandidates = db.prepare<Record<string, unknown>, { id: number; event_id: string; first_delivered_at: number | null; scrubbed: number }>(`
-    SELECT id, event_id, COALESCE(MIN(delivered_at, first_ok), first_ok, delivered_at) AS first_delivered_at, scrubbed
-    FROM (SELECT id, event_id, delivered_at,
+  const replayCandidates = db.prepare<Record<string, unknown>, EventListRow & { first_delivered_at: number | null; scrubbed: number }>(`
+    SELECT ${EVENT_SUMMARY}, COALESCE(MIN(delivered_at, first_ok), first_ok, delivered_at) AS first_delivered_at, scrubbed
+    FROM (SELECT ${EVENT_SUMMARY},
                  (SELECT MIN(started_at) FROM attempts WHERE event_row = events.id AND http_status = 200 AND code = 0) AS first_ok,
                  EXISTS (SELECT 1 FROM orders WHERE orders.order_id = events.order_id AND orders.scrubbed_at IS NOT NULL) AS scrubbed
           FROM events WHERE ${REPLAYABLE} ORDER BY id LIMIT @limit)`)
@@ -413,7 +421,7 @@ export function sqliteStore(db: Database.Database): Store {
     FROM replayed_events e JOIN replay_requests r ON r.id = e.request_id
     WHERE e.event_row = @id ORDER BY r.id`)
   const replayTx = db.transaction((filter: ReplayFilter, request: ReplayRequest): ReplayOutcome => {
-    const params = { ...filterParams(filter), afterId: filter.afterId ?? null }
+    const params = replayParams(filter)
     const chosen = replayCandidates.all(params)
     const cutoff = request.firstDeliveredNotBefore
     const tooOld = chosen
@@ -436,6 +444,11 @@ export function sqliteStore(db: Database.Database): Store {
     requeue.run({ ids, now: request.requestedAt })
     return { replayed, remaining: replayRemaining.get({ ...params, afterId: replayed.at(-1)! })!.n, tooOld, scrubbed }
   })
+  const previewTx = db.transaction((filter: ReplayFilter): ReplayPreview => {
+    const params = replayParams(filter)
+    const chosen = replayCandidates.all(params).map((row) => ({ ...toEventSummary(row), firstDeliveredAt: opt(row.first_delivered_at), scrubbed: row.scrubbed === 1 }))
+    return { chosen, matching: replayRemaining.get(params)!.n }
+  })
   const filterParams = (f: EventFilter) => ({
     ids: f.ids ? JSON.stringify(f.ids) : null,
     statuses: f.statuses ? JSON.stringify(f.statuses) : null,
@@ -443,6 +456,7 @@ export function sqliteStore(db: Database.Database): Store {
     to: f.to ?? null,
     limit: f.limit ?? 1000,
   })
+  const replayParams = (f: ReplayFilter) => ({ ...filterParams(f), afterId: f.afterId ?? null })
   const toEventSummary = (row: EventListRow) => ({
     id: row.id,
     destination: row.destination,
@@ -603,7 +617,7 @@ export function sqliteStore(db: Database.Database): Store {
         userAgent: click.userAgent ?? null,
         capturedAt: click.capturedAt,
       }
-      const counted = { capturedAt: click.capturedAt, ttclid: click.ttclid, inApp: click.inApp }
+      const counted = { visitorId: click.visitorId, capturedAt: click.capturedAt, ttclid: click.ttclid, inApp: click.inApp }
       return collected.add(() => {
         insertClick.run(row)
         rollups.clickSaved(counted)
@@ -693,8 +707,15 @@ export function sqliteStore(db: Database.Database): Store {
         receipts: receiptsStmt.all({ id }).map(toAttempt),
       }
     },
+    async listEventsNewestFirst(page) {
+      return listEventsNewestStmt.all({ ...filterParams(page), beforeId: page.beforeId ?? Number.MAX_SAFE_INTEGER }).map(toEventSummary)
+    },
     async replayEvents(filter, request) {
       return replayTx.immediate(filter, request)
+    },
+    async previewReplay(filter) {
+      // One read transaction: the count and the events chosen are of the same moment.
+      return previewTx(filter)
     },
     async replaysOf(eventRow) {
       return replaysOfEvent.all({ id: eventRow }).map((r) => ({

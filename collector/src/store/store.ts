@@ -112,6 +112,10 @@ export type DeliveryOutcome =
   | { id: number; status: 'failed' | 'expired'; attempt: AttemptRecord }
 
 export type EventStatus = 'pending' | 'sending' | 'delivered' | 'failed' | 'expired'
+/** Every status an event can have, in the order it moves through them. */
+export const EVENT_STATUSES = ['pending', 'sending', 'delivered', 'failed', 'expired'] as const satisfies readonly EventStatus[]
+/** The statuses an event ends with, those a replay takes: one pending or in flight is in the queue already. */
+export const ENDED_STATUSES = ['delivered', 'failed', 'expired'] as const satisfies readonly EventStatus[]
 
 /** Which events an operator means: by row id, or by status and acceptance time. */
 export interface EventFilter {
@@ -127,6 +131,23 @@ export interface EventFilter {
 /** Which events a replay takes: the filter's, in row id order, after `afterId`, at most `limit` (default 1,000). */
 export interface ReplayFilter extends EventFilter {
   afterId?: number
+}
+
+/** A page of the Events list: the filter's events older than row `beforeId`, newest row first. */
+export interface EventPage extends EventFilter {
+  beforeId?: number
+  limit: number
+}
+
+/** An event as a list shows it: without its payload and receipts. */
+export type EventSummary = Omit<EventRecord, 'payload' | 'receipts'>
+
+/** What replayEvents would take now, read without writing (the dashboard's preview). */
+export interface ReplayPreview {
+  /** The events it would take, in its order (row id), each with when TikTok first accepted it and whether retention scrubbed it. */
+  chosen: Array<EventSummary & { firstDeliveredAt: number | undefined; scrubbed: boolean }>
+  /** Events the filter matches in all after `afterId`, not pending or in flight. */
+  matching: number
 }
 
 /** Who asked for a replay, and how: what the replay log keeps. */
@@ -370,7 +391,9 @@ export interface Store {
   findOrder(orderId: string): Promise<OrderReport | undefined>
   /** The orders an operator asked for, newest first, each through an index and at most `limit`. */
   listOrders(query: OrderQuery): Promise<OrderPage>
-  listEvents(filter: EventFilter): Promise<Array<Omit<EventRecord, 'payload' | 'receipts'>>>
+  listEvents(filter: EventFilter): Promise<EventSummary[]>
+  /** The filter's events newest row first, before row `beforeId`, at most `limit`: the Events page. */
+  listEventsNewestFirst(page: EventPage): Promise<EventSummary[]>
   getEvent(id: number): Promise<EventRecord | undefined>
   /**
    * Replay: puts the chosen events (never ones pending or in flight) back in the queue, due now,
@@ -378,6 +401,8 @@ export interface Store {
    * dedup window, logs who asked, requeues, and counts what the filter still matches.
    */
   replayEvents(filter: ReplayFilter, request: ReplayRequest): Promise<ReplayOutcome>
+  /** What replayEvents(filter, …) would take now and which of them it would refuse, writing nothing: the same statements. */
+  previewReplay(filter: ReplayFilter): Promise<ReplayPreview>
   /** The replays that put this event back in the queue, oldest first. */
   replaysOf(eventRow: number): Promise<ReplayRecord[]>
   /**

@@ -17,12 +17,12 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { after, before, describe, test } from 'node:test'
 import { loadConfig } from '../../src/config.js'
-import { SESSION_COOKIE } from '../../src/dashboard/access.js'
 import { findTag, formatTag } from '../../src/doctor/tag.js'
 import { createLogger } from '../../src/log.js'
 import { ROOT } from '../../src/paths.js'
 import { startCollector, type RunningCollector } from '../../src/server.js'
 import { ADMIN_TOKEN, readRows } from '../harness.js'
+import { dashboardClient } from '../dashboard-client.js'
 
 const VIEWER_TOKEN = 'viewer-token-for-tests-987654321'
 const SHOPIFY_SECRET = 'shopify-webhook-secret-for-tests-42'
@@ -61,36 +61,8 @@ let outside: Site
 /** The shop, on an origin listed in CLICKRELAY_ALLOWED_ORIGINS. */
 let shop: Site
 
-interface Answer {
-  status: number
-  location: string | null
-  text: string
-  cookie: string | undefined
-}
-
-async function request(path: string, options: { cookie?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Answer> {
-  const headers: Record<string, string> = { ...options.headers }
-  if (options.cookie) headers.Cookie = options.cookie
-  let body: string | undefined
-  if (options.form) {
-    headers['Content-Type'] = 'application/x-www-form-urlencoded'
-    body = new URLSearchParams(options.form).toString()
-  }
-  const response = await fetch(collector.url + path, { method: body === undefined ? 'GET' : 'POST', headers, body, redirect: 'manual' })
-  const setCookie = response.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`))
-  return { status: response.status, location: response.headers.get('location'), text: await response.text(), cookie: setCookie?.split(';')[0] }
-}
-
-/** A logged-in session and its CSRF token, read from the Install page's form as a browser would. */
-async function session(token: string): Promise<{ cookie: string; csrf: string }> {
-  const login = await request('/admin/login', { form: { token } })
-  assert.equal(login.status, 303, login.text)
-  const page = await request('/admin/install', { cookie: login.cookie })
-  assert.equal(page.status, 200, page.text)
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1]
-  assert.ok(csrf, 'the page has a CSRF field')
-  return { cookie: login.cookie!, csrf }
-}
+/** Sessions read their CSRF token from the Install page, so each also checks that it opens. */
+const { request, session } = dashboardClient(() => collector.url, { csrfFrom: '/admin/install' })
 
 const check = (who: { cookie: string; csrf: string }, url: string) => request('/admin/install/check', { cookie: who.cookie, form: { _csrf: who.csrf, url } })
 

@@ -10,9 +10,9 @@ import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
 import { afterEach, beforeEach, describe, test } from 'node:test'
 import { HOUR_MS } from '../../src/clock.js'
-import { SESSION_COOKIE } from '../../src/dashboard/access.js'
 import { hashEmail } from '../../src/hashing.js'
 import { ADMIN_TOKEN, eventually, manualClock, postClick, postSignedOrder, readRows, startTestCollector, startTestSandbox, type TestCollector, type TestSandbox } from '../harness.js'
+import { dashboardClient } from '../dashboard-client.js'
 
 const VIEWER_TOKEN = 'viewer-token-for-tests-987654321'
 const IN_APP_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 musical_ly_35.1.0 BytedanceWebview/d8a21c6'
@@ -22,36 +22,8 @@ let clock: ReturnType<typeof manualClock>
 let sandbox: TestSandbox
 let collector: TestCollector
 
-interface Answer {
-  status: number
-  location: string | null
-  text: string
-  cookie: string | undefined
-}
-
-async function request(path: string, options: { cookie?: string; form?: Record<string, string> } = {}): Promise<Answer> {
-  const headers: Record<string, string> = {}
-  if (options.cookie) headers.Cookie = options.cookie
-  let body: string | undefined
-  if (options.form) {
-    headers['Content-Type'] = 'application/x-www-form-urlencoded'
-    body = new URLSearchParams(options.form).toString()
-  }
-  const response = await fetch(collector.url + path, { method: body === undefined ? 'GET' : 'POST', headers, body, redirect: 'manual' })
-  const setCookie = response.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`))
-  return { status: response.status, location: response.headers.get('location'), text: await response.text(), cookie: setCookie?.split(';')[0] }
-}
-
-/** A logged-in session and its CSRF token, read from the page's logout form as a browser would. */
-async function session(token: string): Promise<{ cookie: string; csrf: string }> {
-  const login = await request('/admin/login', { form: { token } })
-  assert.equal(login.status, 303, login.text)
-  const page = await request('/admin/orders', { cookie: login.cookie })
-  assert.equal(page.status, 200, page.text)
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1]
-  assert.ok(csrf, 'the page has a CSRF field')
-  return { cookie: login.cookie!, csrf }
-}
+/** Sessions read their CSRF token from the Orders page, so each also checks that it opens. */
+const { request, session } = dashboardClient(() => collector.url, { csrfFrom: '/admin/orders' })
 
 const order = (orderId: string, extra: Record<string, unknown> = {}) =>
   postSignedOrder(collector.url, { order_id: orderId, value: 42.5, currency: 'EUR', url: 'https://shop.example/thanks', ...extra }, { timestamp: Math.floor(clock.now() / 1000) })

@@ -1,7 +1,7 @@
 -- The Overview's numbers, kept as rows are written (store/rollups.ts), so a page over 28 days
 -- reads at most a few hundred rows however many clicks and orders the database holds.
 -- One row per UTC day and metric:
---   clicks, ad_clicks (with a ttclid), ad_clicks_in_app            by the click's capture day
+--   clicks; ad_clicks, ad_clicks_in_app (a visitor's first record of a ttclid) by the click's capture day
 --   orders, orders_with_ttclid, linked:<linked_by>, pairing:<status> by the order's acceptance day
 --   events, key:<match key>                                         by the server event's creation day
 -- Counts are aggregates: retention and deletion requests remove rows, never these counts.

@@ -11,10 +11,15 @@ UPDATE orders SET pixel_pairing = CASE
 
 INSERT INTO daily_counts (day, metric, count)
   SELECT date(captured_at / 1000, 'unixepoch'), 'clicks', COUNT(*) FROM clicks GROUP BY 1;
+-- An ad click counts once per visitor and ttclid, on the day of its first record, in the browser of that
+-- record (with one MIN() in the query, SQLite takes a bare column from the row of the minimum).
+CREATE TEMP TABLE first_ad_clicks AS
+  SELECT date(MIN(captured_at) / 1000, 'unixepoch') AS day, in_app FROM clicks WHERE ttclid IS NOT NULL GROUP BY visitor_id, ttclid;
 INSERT INTO daily_counts (day, metric, count)
-  SELECT date(captured_at / 1000, 'unixepoch'), 'ad_clicks', COUNT(*) FROM clicks WHERE ttclid IS NOT NULL GROUP BY 1;
+  SELECT day, 'ad_clicks', COUNT(*) FROM first_ad_clicks GROUP BY day;
 INSERT INTO daily_counts (day, metric, count)
-  SELECT date(captured_at / 1000, 'unixepoch'), 'ad_clicks_in_app', COUNT(*) FROM clicks WHERE ttclid IS NOT NULL AND in_app = 1 GROUP BY 1;
+  SELECT day, 'ad_clicks_in_app', COUNT(*) FROM first_ad_clicks WHERE in_app = 1 GROUP BY day;
+DROP TABLE first_ad_clicks;
 INSERT INTO daily_counts (day, metric, count)
   SELECT date(received_at / 1000, 'unixepoch'), 'orders', COUNT(*) FROM orders GROUP BY 1;
 INSERT INTO daily_counts (day, metric, count)

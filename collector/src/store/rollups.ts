@@ -61,6 +61,9 @@ export function sqliteRollups(db: Database.Database) {
     ON CONFLICT (day, metric) DO UPDATE SET count = count + excluded.count`)
   const add = (at: number, metric: string, by = 1) => bump.run({ day: utcDay(at), metric, by })
 
+  // Whether a click record is its visitor's first with this ttclid (the one just stored counts): at most 2 read.
+  const recordsOfAdClick = db.prepare<{ visitorId: string; ttclid: string }, { n: number }>(`
+    SELECT COUNT(*) AS n FROM (SELECT 1 FROM clicks WHERE visitor_id = @visitorId AND ttclid = @ttclid LIMIT 2)`)
   const rangeStmt = db.prepare<{ from: string; to: string }, DailyCount>(`SELECT day, metric, count FROM daily_counts WHERE day >= @from AND day <= @to ORDER BY day`)
   // Grouping by status tempts the planner into the events_due index, a scan of every event; this one reads the range only.
   const statusStmt = db.prepare<{ since: number }, { status: string; n: number }>(`SELECT status, COUNT(*) AS n FROM events INDEXED BY events_by_creation WHERE created_at >= @since GROUP BY status`)
@@ -90,10 +93,15 @@ export function sqliteRollups(db: Database.Database) {
   const setPairing = db.prepare(`UPDATE orders SET pixel_pairing = @pairing WHERE order_id = @orderId`)
 
   return {
-    /** A click record was stored. */
-    clickSaved(click: { capturedAt: number; ttclid: string | undefined; inApp: boolean }): void {
+    /**
+     * A click record was stored. An ad click is counted once per visitor and ttclid, on its first
+     * record: the script sends a second record when the pixel sets _ttp late, and a reload sends
+     * another, but the shopper tapped the ad once.
+     */
+    clickSaved(click: { visitorId: string; capturedAt: number; ttclid: string | undefined; inApp: boolean }): void {
       add(click.capturedAt, 'clicks')
       if (click.ttclid === undefined) return
+      if (recordsOfAdClick.get({ visitorId: click.visitorId, ttclid: click.ttclid })!.n > 1) return
       add(click.capturedAt, 'ad_clicks')
       if (click.inApp) add(click.capturedAt, 'ad_clicks_in_app')
     },

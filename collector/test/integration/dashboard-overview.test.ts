@@ -97,6 +97,8 @@ describe('dashboard: overview', () => {
 
     // A: an in-app ad click; the pixel fires before the order arrives (paired from the start).
     await click('visitor_aaaa_000001', 'https://shop.example/p?ttclid=E.C.P.overview-a', IN_APP_UA)
+    // The same landing again (the pixel set _ttp late, or a reload): still one ad click.
+    await postClick(collector.url, { v: 'visitor_aaaa_000001', u: 'https://shop.example/p?ttclid=E.C.P.overview-a', p: 'ttp-late.1781436000' }, { 'User-Agent': IN_APP_UA })
     await receipt('visitor_aaaa_000001', { i: 'ord_A-1', o: 'A-1' })
     assert.equal((await order('A-1', { visitor_id: 'visitor_aaaa_000001', email: 'a@example.com' })).status, 201)
 

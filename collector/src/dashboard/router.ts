@@ -75,6 +75,15 @@ export function dashboardRouter(ctx: AppContext, access: Access): Router {
   const pages = Router()
   const context = (req: express.Request, res: express.Response) => ({ ...pageContext(req, principalOf(res), ctx.config.mode), enabled: access.enabled() || access.sandboxOpen(req) })
 
+  // The login form is posted from this page. Under no-referrer a browser sends such a POST with
+  // `Origin: null`, and over plain http to a name that is not localhost it sends no Sec-Fetch-Site
+  // either, leaving login() nothing to tell the dashboard's own form from another site's. Sent
+  // only to this origin, the referrer of this page (its address, no data) costs nothing.
+  pages.use('/admin/login', (_req, res, next) => {
+    res.set('Referrer-Policy', 'same-origin')
+    next()
+  })
+
   pages.get('/admin/login', (req, res) => {
     sendPage(res, 200, 'login', { ...context(req, res), principal: undefined })
   })

@@ -17,6 +17,7 @@ import { LOGIN_FAILURES_ALLOWED, SESSION_COOKIE } from '../../src/dashboard/acce
 import { createLogger } from '../../src/log.js'
 import { startCollector, type RunningCollector } from '../../src/server.js'
 import { ADMIN_TOKEN, BROWSER_UA, manualClock, postClick, postSignedOrder, readRows, startTestCollector, startTestSandbox, type TestCollector, type TestSandbox } from '../harness.js'
+import { dashboardClient, type Answer, type DashboardClient } from '../dashboard-client.js'
 
 const VIEWER_TOKEN = 'viewer-token-for-tests-987654321'
 const VISITOR = 'v_dashboardtest000000001'
@@ -25,48 +26,12 @@ let clock: ReturnType<typeof manualClock>
 let sandbox: TestSandbox
 let collector: TestCollector
 
-interface Answer {
-  status: number
-  headers: Headers
-  text: string
-  /** `name=value` of the session cookie set by this answer, if any. */
-  cookie: string | undefined
-  setCookie: string | undefined
-}
+/** The collector of each test; sessions read their CSRF token from the Overview's logout form. */
+const dashboard = dashboardClient(() => collector.url)
+const { request, session } = dashboard
 
-async function request(path: string, options: { method?: string; cookie?: string; headers?: Record<string, string>; form?: Record<string, string>; json?: unknown; base?: string } = {}): Promise<Answer> {
-  const headers: Record<string, string> = { ...options.headers }
-  if (options.cookie) headers.Cookie = options.cookie
-  let body: string | undefined
-  if (options.form) {
-    headers['Content-Type'] = 'application/x-www-form-urlencoded'
-    body = new URLSearchParams(options.form).toString()
-  } else if (options.json !== undefined) {
-    headers['Content-Type'] = 'application/json'
-    body = JSON.stringify(options.json)
-  }
-  const response = await fetch((options.base ?? collector.url) + path, { method: options.method ?? (body === undefined ? 'GET' : 'POST'), headers, body, redirect: 'manual' })
-  const setCookie = response.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`))
-  return { status: response.status, headers: response.headers, text: await response.text(), cookie: setCookie?.split(';')[0], setCookie }
-}
-
-const login = (token: string, headers: Record<string, string> = {}, base?: string) => request('/admin/login', { form: { token }, headers, base })
-
-/** The CSRF token of the session, read from the logout form of the page as a browser would. */
-async function csrfOf(cookie: string, base?: string): Promise<string> {
-  const page = await request('/admin/', { cookie, base })
-  assert.equal(page.status, 200, page.text)
-  const match = /name="_csrf" value="([^"]+)"/.exec(page.text)
-  assert.ok(match, 'the page has a CSRF field')
-  return match[1]!
-}
-
-async function session(token: string): Promise<{ cookie: string; csrf: string }> {
-  const answer = await login(token)
-  assert.equal(answer.status, 303, answer.text)
-  assert.ok(answer.cookie)
-  return { cookie: answer.cookie, csrf: await csrfOf(answer.cookie) }
-}
+/** A login with the token, from `client`'s collector. */
+const login = (token: string, headers: Record<string, string> = {}, client: DashboardClient = dashboard) => client.request('/admin/login', { form: { token }, headers })
 
 const errorCode = (a: Answer) => (JSON.parse(a.text) as { error: { code: string } }).error.code
 const clicksOf = (visitor: string) => readRows<{ n: number }>(collector.dbPath, 'SELECT count(*) AS n FROM clicks WHERE visitor_id = ?', visitor)[0]!.n
@@ -125,7 +90,7 @@ describe('dashboard access', () => {
     assert.ok(!(await login(ADMIN_TOKEN, proxied)).setCookie!.toLowerCase().includes('secure'), 'CLICKRELAY_TRUST_PROXY is off here')
     const trusting = await startTestCollector({ eventsApiUrl: sandbox.trackUrl, env: { CLICKRELAY_ADMIN_TOKEN: ADMIN_TOKEN, CLICKRELAY_TRUST_PROXY: 'loopback' } })
     try {
-      const answer = await login(ADMIN_TOKEN, proxied, trusting.url)
+      const answer = await login(ADMIN_TOKEN, proxied, dashboardClient(() => trusting.url))
       assert.equal(answer.status, 303)
       assert.ok(answer.setCookie!.split(';').map((a) => a.trim().toLowerCase()).includes('secure'), answer.setCookie)
     } finally {
@@ -276,7 +241,8 @@ describe('dashboard access', () => {
       assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/, name)
       assert.match(csp, /frame-ancestors 'none'/, name)
       assert.equal(answer.headers.get('x-frame-options'), 'DENY', name)
-      assert.equal(answer.headers.get('referrer-policy'), 'no-referrer', name)
+      // The login page alone sends its referrer, to its own origin only: its form's POST then carries its Origin (router.ts).
+      assert.equal(answer.headers.get('referrer-policy'), name === 'login' ? 'same-origin' : 'no-referrer', name)
       assert.equal(answer.headers.get('cache-control'), 'no-store', name)
     }
     assert.match(answers.stylesheet.headers.get('content-type') ?? '', /text\/css/)
@@ -308,6 +274,7 @@ describe('dashboard access', () => {
 describe('the sandbox on loopback', () => {
   let running: RunningCollector
   let dir: string
+  const open = dashboardClient(() => running.url)
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'clickrelay-dash-'))
     const config = loadConfig({ PORT: '0', CLICKRELAY_DB: join(dir, 'db.sqlite'), CLICKRELAY_LOG_LEVEL: 'silent' })
@@ -320,17 +287,17 @@ describe('the sandbox on loopback', () => {
   })
 
   test('opens the dashboard without a token, as admin, and still wants the CSRF token for actions', async () => {
-    const page = await request('/admin/', { base: running.url })
+    const page = await open.request('/admin/')
     assert.equal(page.status, 200)
     assert.match(page.text, /class="badge">admin</)
     assert.match(page.text, /sandbox/)
     assert.ok(page.cookie, 'a session of its own, for the CSRF token')
 
-    const noSession = await request('/admin/deletions', { base: running.url, json: { visitor_id: VISITOR } })
+    const noSession = await open.request('/admin/deletions', { json: { visitor_id: VISITOR } })
     assert.equal(noSession.status, 403)
     assert.equal(errorCode(noSession), 'csrf_failed')
-    const csrf = await csrfOf(page.cookie, running.url)
-    const done = await request('/admin/deletions', { base: running.url, cookie: page.cookie, json: { visitor_id: VISITOR }, headers: { 'X-CSRF-Token': csrf, 'User-Agent': BROWSER_UA } })
+    const csrf = await open.csrfOf(page.cookie)
+    const done = await open.request('/admin/deletions', { cookie: page.cookie, json: { visitor_id: VISITOR }, headers: { 'X-CSRF-Token': csrf, 'User-Agent': BROWSER_UA } })
     assert.equal(done.status, 200, done.text)
   })
 
@@ -351,8 +318,8 @@ describe('the sandbox on loopback', () => {
   })
 
   test('is not open to requests that came through a proxy', async () => {
-    const proxied = await request('/admin/', { base: running.url, headers: { 'X-Forwarded-For': '203.0.113.9' } })
+    const proxied = await open.request('/admin/', { headers: { 'X-Forwarded-For': '203.0.113.9' } })
     assert.equal(proxied.status, 303)
-    assert.equal((await request('/admin/status', { base: running.url, headers: { 'X-Forwarded-For': '203.0.113.9' } })).status, 403)
+    assert.equal((await open.request('/admin/status', { headers: { 'X-Forwarded-For': '203.0.113.9' } })).status, 403)
   })
 })

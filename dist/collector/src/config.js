@@ -66,6 +66,10 @@ const schema = z.object({
     CLICKRELAY_STRIPE_WEBHOOK_SECRET: optional.pipe(z.string().startsWith('whsec_', "the endpoint's signing secret from Stripe, starting with whsec_").optional()),
     CLICKRELAY_ACCEPT_TEST_ORDERS: z.enum(['true', 'false'], { error: 'true or false' }).default('false'),
     CLICKRELAY_STRIPE_ORDER_KEY: z.enum(['session_id', 'client_reference_id'], { error: 'session_id or client_reference_id' }).default('session_id'),
+    CLICKRELAY_ALERT_WEBHOOK_URL: optional.pipe(z
+        .url({ protocol: /^https?$/, error: 'an incoming-webhook URL, e.g. https://hooks.slack.com/services/…' })
+        .refine((v) => !URL.canParse(v) || new URL(v).protocol === 'https:' || isLoopback(new URL(v).hostname.replace(/^\[|\]$/g, '')), 'must be https: the URL is a secret, and the messages name your shop (http only to this machine)')
+        .optional()),
     CLICKRELAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 /** Every environment variable the collector reads; deploy/clickrelay.env.example and the README's table list each one. */
@@ -158,6 +162,7 @@ export function loadConfig(env) {
             acceptTestOrders: e.CLICKRELAY_ACCEPT_TEST_ORDERS === 'true',
             stripeOrderKey: e.CLICKRELAY_STRIPE_ORDER_KEY,
         },
+        alertWebhookUrl: e.CLICKRELAY_ALERT_WEBHOOK_URL,
         logLevel: e.CLICKRELAY_LOG_LEVEL,
     };
 }

@@ -9,6 +9,8 @@ export const DEDUP_WINDOW_MS = 48 * HOUR_MS;
  * (behind a bulk replay, a backlog) before it reaches TikTok, and the two clocks differ.
  */
 export const REPLAY_WINDOW_MS = DEDUP_WINDOW_MS - HOUR_MS;
+/** Events one bulk replay takes when the request does not say how many. */
+export const DEFAULT_REPLAY_LIMIT = 1000;
 /** The caller names itself for the replay log: one admin token is shared, so the collector cannot tell people apart. */
 export const ACTOR_HEADER = 'ClickRelay-Actor';
 export const WHY_REFUSED = `TikTok drops a copy of an event_id only within ${DEDUP_WINDOW_MS / HOUR_MS} hours of first receiving it, and ClickRelay stops replays ${(DEDUP_WINDOW_MS - REPLAY_WINDOW_MS) / HOUR_MS} hour before that, so the copy has time to reach TikTok:`;
@@ -38,6 +40,7 @@ export function createReplays(ctx) {
         });
         return fingerprint;
     }
+    /** Who asked, for the replay log; the replay is refused once TikTok would count the copy again, unless forced. */
     async function request(req, options, scope) {
         const now = ctx.clock.now();
         return {
@@ -58,6 +61,7 @@ export function createReplays(ctx) {
         else
             ctx.log.info(fields, 'events replayed');
     }
+    /** Puts the filter's events back in the queue (store.replayEvents), and wakes delivery and logs it when any went. */
     async function run(filter, request) {
         const outcome = await ctx.store.replayEvents(filter, request);
         if (outcome.replayed.length) {
@@ -82,5 +86,12 @@ export function createReplays(ctx) {
             throw new HttpError(409, 'in_queue', `event ${id} is ${event.status}: it is already in the queue`);
         return outcome;
     }
-    return { request, run, one };
+    async function bulk(req, choice, options) {
+        const { statuses, from, to, limit, afterId } = choice;
+        const scope = { status: statuses, from: new Date(from).toISOString(), to: new Date(to).toISOString(), limit, after_id: afterId ?? null };
+        const replayRequest = await request(req, options, scope);
+        const outcome = await run({ statuses, from, to, limit, afterId }, replayRequest);
+        return { outcome, request: replayRequest };
+    }
+    return { one, bulk };
 }

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createApp } from './app.js';
+import { startAlerts } from './alerts.js';
 import { DAY_MS, HOUR_MS, systemClock } from './clock.js';
 import { createDeliveryWorker } from './delivery/worker.js';
 import { createMonitor } from './monitor.js';
@@ -75,6 +76,9 @@ export async function startCollector(configured, deps) {
     url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     await delivery.start();
     const retention = startRetention(store, clock, config.retentionDays, log);
+    const alerts = config.alertWebhookUrl
+        ? startAlerts({ webhookUrl: config.alertWebhookUrl, name: () => config.publicUrl ?? url, store, clock, log, monitor, deliveryStatus: () => delivery.status() })
+        : undefined;
     log.info({ url, mode: config.mode, db: config.dbPath, events_api: eventsApiUrl(), test_mode: Boolean(config.tiktok.testEventCode) }, 'clickrelay collector listening');
     return {
         url,
@@ -85,8 +89,10 @@ export async function startCollector(configured, deps) {
         store,
         delivery,
         sandbox,
+        alerts,
         async stop() {
             clearInterval(retention);
+            await alerts?.stop();
             const closed = new Promise((resolve) => server.close(() => resolve()));
             server.closeIdleConnections();
             await delivery.stop();

@@ -35,6 +35,7 @@ export async function statusReport(ctx) {
             last_message: delivery.lastMessage ?? null,
             last_accepted_at: iso(lastAccepted),
         },
+        alerts: { webhook: ctx.config.alertWebhookUrl ? 'set' : 'not set' },
         problems: ctx.monitor.problems(DAY_MS).map((p) => ({ code: p.code, message: p.message, count: p.count, first_seen: iso(p.firstSeen), last_seen: iso(p.lastSeen) })),
     };
 }

@@ -4,6 +4,7 @@ import { readCookie } from '../cookies.js';
 import { HttpError } from '../errors.js';
 import { clientIp, hasProxyHeaders, isLoopback, isSameOrigin, publicOrigin } from '../origin.js';
 import { createRateLimiter } from '../rate-limit.js';
+import { baseOf } from './render.js';
 export const SESSION_COOKIE = 'cr_admin';
 export const SESSION_MS = 12 * HOUR_MS;
 export const CSRF_FIELD = '_csrf';
@@ -13,12 +14,14 @@ export const LOGIN_FAILURES_ALLOWED = 10;
 export const LOGIN_WINDOW_MS = 15 * MINUTE_MS;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /**
- * The POSTs a viewer may make: ending its own session, and searching orders, a read that is
- * posted so that an email typed into the search never travels in an address.
+ * The POSTs a viewer may make: ending its own session; searching orders, a read that is posted
+ * so that an email typed into the search never travels in an address; and running the install
+ * check, which changes nothing (its click record is a dry run) and which the Install page runs
+ * for a viewer without the admin token.
  */
-const VIEWER_MAY_POST = new Set(['/admin/logout', '/admin/orders']);
-/** Reads that reveal secrets, for the admin role only (the install check's, in a later version). */
-const ADMIN_ONLY_READS = new Set();
+const VIEWER_MAY_POST = new Set(['/admin/logout', '/admin/orders', '/admin/install/check']);
+/** Reads that reveal secrets, for the admin role only: the installer's secrets (the order secret's fingerprint, which platform secrets are set). */
+const ADMIN_ONLY_READS = new Set(['/admin/install/secrets']);
 /** The one rule of the roles: an admin may do anything; a viewer may read, except secrets, and act only on its own session. */
 export function permits(role, method, path) {
     if (role === 'admin')
@@ -33,6 +36,20 @@ const sha256 = (value) => createHash('sha256').update(value).digest();
 /** Constant-time and blind to length: both sides are hashed first, so the comparison never sees their lengths. */
 export function sameSecret(given, expected) {
     return timingSafeEqual(sha256(given), sha256(expected));
+}
+/**
+ * Whether a login comes from the dashboard's own page. A browser posting a form from a page served
+ * with Referrer-Policy: no-referrer (every dashboard page) sends `Origin: null`: then its
+ * Sec-Fetch-Site must say same-origin. Another site's form says cross-site, or names its origin.
+ */
+export function sameSiteLogin(req, own) {
+    const site = req.get('sec-fetch-site');
+    if (site === 'cross-site' || site === 'same-site')
+        return false;
+    const origin = req.get('origin');
+    if (origin === 'null')
+        return site === 'same-origin';
+    return origin === undefined || isSameOrigin(origin, own);
 }
 /** The principal of a request that passed identify(), if any. */
 export function principalOf(res) {
@@ -161,7 +178,7 @@ export function createAccess(ctx) {
             if (readCookie(req, SESSION_COOKIE) !== undefined)
                 clearSession(res);
             // Relative, so it holds under a proxy's path prefix too.
-            return res.redirect(303, req.path === '/admin' ? 'admin/login' : 'login');
+            return res.redirect(303, req.path === '/admin' ? 'admin/login' : `${baseOf(req.path)}login`);
         }
         authorize(req, principal);
         next();
@@ -174,8 +191,7 @@ export function createAccess(ctx) {
             throw disabled();
         // Another site's form must not log the operator in (into a viewer's session, say) nor spend
         // the failed-login allowance of their address.
-        const origin = req.get('origin');
-        if (req.get('sec-fetch-site') === 'cross-site' || (origin !== undefined && !isSameOrigin(origin, publicOrigin(req, config.publicUrl)))) {
+        if (!sameSiteLogin(req, publicOrigin(req, config.publicUrl))) {
             throw new HttpError(403, 'cross_site_login', 'a login must come from the dashboard\'s own login page');
         }
         const ip = clientIp(req) ?? 'unknown';

@@ -62,6 +62,8 @@ const PAIRING = {
     paired: { label: 'paired', explanation: 'The pixel fired with the same event name and event_id: TikTok counts the purchase once.' },
     server_only: { label: 'server only', explanation: 'No pixel receipt: the pixel was blocked or never fired. The server event alone counts the purchase.' },
     different_event_name: { label: 'other event name', explanation: 'The pixel fired with this event_id under another event name: TikTok cannot deduplicate the two, and may count the purchase twice.' },
+    other_event_id: { label: 'other event_id', explanation: "The pixel fired for this order with an event_id that is not ClickRelay's: another integration sends it, TikTok cannot pair the two, and may count the purchase twice." },
+    no_event_id: { label: 'no event_id', explanation: 'The pixel fired a purchase in this browser without an event_id (the page gave it no order key): TikTok cannot pair it with the server event, and may count the purchase twice.' },
 };
 export function deliveryWords(event) {
     if (!event)
@@ -145,7 +147,7 @@ export function orderDetail(order, event, replays) {
             .filter((entry) => typeof entry[1] === 'string')
             .map(([label, value]) => ({ label, value })),
         pairingDetail: { status: pairing, ...PAIRING[pairing] },
-        pixelReceipts: order.pixelEvents.map((e) => ({ event: e.eventName, received: when(e.receivedAt) })),
+        pixelReceipts: order.pixelEvents.map((e) => ({ event: e.eventName, eventId: e.eventId ?? 'none', received: when(e.receivedAt) })),
         event: event && {
             id: event.id,
             name: event.eventName,

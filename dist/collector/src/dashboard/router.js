@@ -3,11 +3,11 @@
  * /admin, the JSON admin API included (mount it before routes/admin.ts):
  * security headers, body parsing and working out who asks (access.ts) for every /admin request.
  *
- *   GET  /admin/assets/dashboard.css   the stylesheet (public)
+ *   GET  /admin/assets/…               the stylesheet and the Overview's chart script (public)
  *   GET  /admin/login                  the login form (public)
  *   POST /admin/login                  token=<admin or viewer token>: opens a 12-hour session; 401 wrong, 429 too many failures
  *   POST /admin/logout                 _csrf: ends the session in this browser
- *   GET  /admin/                       Overview (admin or viewer)
+ *   GET  /admin/?range=today|7d|28d    Overview (admin or viewer): clicks, orders, links, pixel pairing, delivery, match-key coverage
  *   GET  /admin/orders                 Orders: the latest 50 (?before= for older), or a search's (?q=<order key or event_id>, ?email=<SHA-256>)
  *   POST /admin/orders                 q, _csrf: the search box; answers 303 to the results (an email only as its hash; admin or viewer)
  *   GET  /admin/order?id=<order key>   Order: provenance, payload, attempts, pixel receipts, replay (admin or viewer)
@@ -21,14 +21,18 @@
  */
 import express, { Router } from 'express';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { HttpError } from '../errors.js';
 import { isSha256 } from '../hashing.js';
 import { createReplays } from '../replay.js';
-import { DASHBOARD_STYLESHEET } from '../paths.js';
+import { DASHBOARD_ASSETS, UPLOT_DIST } from '../paths.js';
+import { coverageDrops, rangeStats, RANGES } from '../stats.js';
 import { statusReport } from '../status.js';
 import { principalOf, TooManyLogins } from './access.js';
 import { cursorText, orderAddress, orderDetail, orderQuery, orderRow, readCursor, readSearch, searchAddress } from './orders.js';
 import { overviewModel } from './overview.js';
+import { registerEventPages } from './events.js';
+import { registerInstallPages } from './install.js';
 import { pageContext, sendPage } from './render.js';
 /**
  * No script or style may come from anywhere but the collector, and nothing inline; pages are
@@ -41,19 +45,36 @@ const SECURITY_HEADERS = {
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
 };
+/** The files under /admin/assets/, public and read once at start: the stylesheet, and the Overview's chart (uPlot and its driver). */
+const ASSETS = [
+    ['dashboard.css', join(DASHBOARD_ASSETS, 'dashboard.css'), 'css'],
+    ['overview.js', join(DASHBOARD_ASSETS, 'overview.js'), 'js'],
+    ['uPlot.iife.min.js', join(UPLOT_DIST, 'uPlot.iife.min.js'), 'js'],
+    ['uPlot.min.css', join(UPLOT_DIST, 'uPlot.min.css'), 'css'],
+];
 export function dashboardRouter(ctx, access) {
     const router = Router();
-    const stylesheet = readFileSync(DASHBOARD_STYLESHEET);
     const securityHeaders = (_req, res, next) => {
         res.set(SECURITY_HEADERS);
         next();
     };
     router.use('/admin', securityHeaders, express.urlencoded({ extended: false, limit: '16kb' }), express.json({ limit: '16kb' }), access.identify);
-    router.get('/admin/assets/dashboard.css', (_req, res) => {
-        res.type('css').send(stylesheet);
-    });
+    for (const [name, file, type] of ASSETS) {
+        const body = readFileSync(file);
+        router.get(`/admin/assets/${name}`, (_req, res) => {
+            res.type(type).send(body);
+        });
+    }
     const pages = Router();
     const context = (req, res) => ({ ...pageContext(req, principalOf(res), ctx.config.mode), enabled: access.enabled() || access.sandboxOpen(req) });
+    // The login form is posted from this page. Under no-referrer a browser sends such a POST with
+    // `Origin: null`, and over plain http to a name that is not localhost it sends no Sec-Fetch-Site
+    // either, leaving login() nothing to tell the dashboard's own form from another site's. Sent
+    // only to this origin, the referrer of this page (its address, no data) costs nothing.
+    pages.use('/admin/login', (_req, res, next) => {
+        res.set('Referrer-Policy', 'same-origin');
+        next();
+    });
     pages.get('/admin/login', (req, res) => {
         sendPage(res, 200, 'login', { ...context(req, res), principal: undefined });
     });
@@ -78,10 +99,19 @@ export function dashboardRouter(ctx, access) {
     // Relative links resolve against /admin/, not /.
     pages.get('/admin', (req, res, next) => (req.originalUrl.split('?')[0] === '/admin' ? res.redirect(301, 'admin/') : next()));
     pages.get('/admin/', access.requirePage, async (req, res) => {
+        const range = req.query.range ?? '7d';
+        if (typeof range !== 'string' || !Object.hasOwn(RANGES, range))
+            throw new HttpError(400, 'invalid_request', 'range: must be today, 7d or 28d');
+        const now = ctx.clock.now();
         const report = await statusReport(ctx);
-        sendPage(res, 200, 'overview', { ...context(req, res), ...overviewModel(report, ctx.clock.now()) });
+        const stats = await rangeStats(ctx.store, range, now);
+        const drops = await coverageDrops(ctx.store, now);
+        sendPage(res, 200, 'overview', { ...context(req, res), ...overviewModel(report, stats, drops, now) });
     });
     const replays = createReplays(ctx);
+    const deps = { ctx, access, replays, context };
+    registerEventPages(pages, deps);
+    registerInstallPages(pages, deps);
     const text = (value) => (typeof value === 'string' ? value : undefined);
     const NOT_AN_EMAIL = 'That has an @ but is not an email address: nothing was searched. Check it and search again.';
     async function ordersPage(req, res, search, status = 200, error) {

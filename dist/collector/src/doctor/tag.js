@@ -56,6 +56,16 @@ export function findTag(html, pageUrl) {
 }
 const ordinal = (n) => `${n}${n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th')}`;
 const bytes = (n) => `${n.toLocaleString('en-US')} bytes`;
+/** A value for a double-quoted HTML attribute: with `&` and `"` escaped it cannot end its quotes early. */
+const attributeValue = (value) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+/**
+ * A ClickRelay tag from its parts, as the dashboard's Install page writes it: `async`, `src`, then
+ * the data- attributes in the order given. An empty value is written bare (`data-stripe-links`).
+ */
+export function formatTag(src, dataAttributes) {
+    const extra = dataAttributes.map(([name, value]) => (value === '' ? ` ${name}` : ` ${name}="${attributeValue(value)}"`));
+    return `<script async src="${attributeValue(src)}"${extra.join('')}></script>`;
+}
 /** The tag as the merchant should paste it, for fixes. */
 export function suggestedTag(found) {
     const src = found?.tag.attributes.get('src') ?? '/cr.js';

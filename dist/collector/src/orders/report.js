@@ -34,14 +34,14 @@ export function attributionWords(order) {
     return { ttclid: undefined, rule: undefined, why: undefined, summary: 'no ttclid: no click from a TikTok ad is linked to this buyer' };
 }
 /**
- * Whether the browser pixel fired for this order too: `paired` (same event name and event_id,
- * so TikTok counts it once), `different_event_name` (the pixel used another name, a dedup risk),
- * or `server_only` (no pixel receipt: the pixel was blocked or never fired).
+ * Whether the browser pixel fired for this order too, and with what (pairing.ts): kept with the
+ * order as receipts arrive, so the page, the API and the Overview's counts say the same.
  */
 export function pixelPairing(order) {
-    const names = [...new Set(order.pixelEvents.map((e) => e.eventName))];
-    const status = !names.length ? 'server_only' : order.event && names.includes(order.event.name) ? 'paired' : 'different_event_name';
-    return { status, events: order.pixelEvents.map((e) => ({ event: e.eventName, received_at: new Date(e.receivedAt).toISOString() })) };
+    return {
+        status: order.pixelPairing,
+        events: order.pixelEvents.map((e) => ({ event: e.eventName, event_id: e.eventId ?? null, received_at: new Date(e.receivedAt).toISOString() })),
+    };
 }
 export const NETWORK_FROM = { order: 'the order', visitor_last_click: "the visitor's latest click record (the platform sends none)" };
 /** Where the order came from and where each of its facts was read: what the source noted, in the words of GET /admin/orders/:id. */

@@ -20,10 +20,9 @@ import { HttpError, parseOr400 } from '../errors.js';
 import { hashEmail, hashPhone } from '../hashing.js';
 import { HOUR_MS } from '../clock.js';
 import { attributionWords, pixelPairing, provenanceJson } from '../orders/report.js';
-import { age, createReplays, REPLAY_WINDOW_MS, scrubbedError, WHY_REFUSED } from '../replay.js';
+import { age, createReplays, DEFAULT_REPLAY_LIMIT, REPLAY_WINDOW_MS, scrubbedError, WHY_REFUSED } from '../replay.js';
+import { ENDED_STATUSES, EVENT_STATUSES } from '../store/store.js';
 import { statusReport } from '../status.js';
-const ENDED = ['delivered', 'failed', 'expired'];
-const STATUSES = ['pending', 'sending', ...ENDED];
 const rowId = z.coerce.number({ error: 'must be an event id' }).int().positive();
 const time = z
     .string()
@@ -33,7 +32,7 @@ const eventQuerySchema = z.object({
     status: z
         .string()
         .transform((v) => v.split(','))
-        .pipe(z.array(z.enum(STATUSES)))
+        .pipe(z.array(z.enum(EVENT_STATUSES)))
         .optional(),
     from: time.optional(),
     to: time.optional(),
@@ -46,10 +45,10 @@ const replayOptions = {
 };
 const singleReplaySchema = z.object(replayOptions);
 const replaySchema = z.object({
-    status: z.array(z.enum(ENDED)).min(1).default(['failed']),
+    status: z.array(z.enum(ENDED_STATUSES)).min(1).default(['failed']),
     from: time,
     to: time,
-    limit: z.number().int().min(1).max(MAX_REPLAY_LIMIT).default(1000),
+    limit: z.number().int().min(1).max(MAX_REPLAY_LIMIT).default(DEFAULT_REPLAY_LIMIT),
     after_id: z.number().int().nonnegative().optional(),
     ...replayOptions,
 });
@@ -163,9 +162,7 @@ export function adminRouter(ctx, access) {
     });
     router.post('/admin/replays', async (req, res) => {
         const body = parseOr400(replaySchema, req.body);
-        const scope = { status: body.status, from: iso(body.from), to: iso(body.to), limit: body.limit, after_id: body.after_id ?? null };
-        const request = await replays.request(req, body, scope);
-        const outcome = await replays.run({ statuses: body.status, from: body.from, to: body.to, limit: body.limit, afterId: body.after_id }, request);
+        const { outcome, request } = await replays.bulk(req, { statuses: body.status, from: body.from, to: body.to, limit: body.limit, afterId: body.after_id }, body);
         if (outcome.scrubbed.length) {
             const rows = outcome.scrubbed.slice(0, 10).map((e) => e.id).join(', ') + (outcome.scrubbed.length > 10 ? ', …' : '');
             throw scrubbedError(`${outcome.scrubbed.length} of the events chosen (rows ${rows}) belong to orders`);

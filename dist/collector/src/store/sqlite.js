@@ -10,6 +10,7 @@ import { attributeNow } from '../attribution/attribute.js';
 import { SQL_DIR } from '../paths.js';
 import { startCheckpointer } from './checkpointer.js';
 import { groupCommit } from './group-commit.js';
+import { orderRefOf, sqliteRollups } from './rollups.js';
 export function migrate(db, dir = SQL_DIR) {
     const files = readdirSync(dir)
         .filter((f) => /^\d{3}_[\w-]+\.sql$/.test(f))
@@ -169,8 +170,10 @@ export function sqliteStore(db) {
     INSERT INTO identities (visitor_id, kind, sha256, first_seen, last_seen) VALUES (@visitorId, @kind, @hash, @at, @at)
     ON CONFLICT (visitor_id, kind, sha256) DO UPDATE SET last_seen = excluded.last_seen`);
     const insertReceipt = db.prepare(`
-    INSERT INTO pixel_receipts (visitor_id, event_name, event_id, order_key, client_time, received_at)
-    VALUES (@visitorId, @eventName, @eventId, @orderKey, @clientTime, @receivedAt)`);
+    INSERT INTO pixel_receipts (visitor_id, event_name, event_id, order_key, order_ref, client_time, received_at)
+    VALUES (@visitorId, @eventName, @eventId, @orderKey, @orderRef, @clientTime, @receivedAt)`);
+    // The Overview's daily counts and each order's pixel pairing, written with the rows they count.
+    const rollups = sqliteRollups(db);
     const upsertIdentities = (identity) => {
         if (identity.emailHash)
             upsertIdentity.run({ visitorId: identity.visitorId, kind: 'email', hash: identity.emailHash, at: identity.seenAt });
@@ -185,8 +188,8 @@ export function sqliteStore(db) {
     const attribution = sqliteAttributionRepository(db);
     const upsertOrderIdentity = (visitorId, kind, hash, at) => upsertIdentity.run({ visitorId, kind, hash, at });
     const insertOrder = db.prepare(`
-    INSERT INTO orders (order_id, event_id, visitor_id, email_sha256, phone_sha256, value, currency, event_time_s, click_id, linked_by, attribution_rule, received_at, source, provenance)
-    VALUES (@orderId, @eventId, @visitorId, @emailHash, @phoneHash, @value, @currency, @eventTimeS, @clickId, @linkedBy, @rule, @receivedAt, @source, @provenance)`);
+    INSERT INTO orders (order_id, event_id, visitor_id, email_sha256, phone_sha256, value, currency, event_time_s, click_id, linked_by, attribution_rule, received_at, source, provenance, pixel_pairing)
+    VALUES (@orderId, @eventId, @visitorId, @emailHash, @phoneHash, @value, @currency, @eventTimeS, @clickId, @linkedBy, @rule, @receivedAt, @source, @provenance, @pixelPairing)`);
     const selectWebhookDelivery = db.prepare(`
     SELECT platform, delivery_id, received_at, topic, outcome, reason, order_id FROM webhook_deliveries WHERE platform = @platform AND delivery_id = @deliveryId`);
     const insertWebhookDelivery = db.prepare(`
@@ -235,8 +238,9 @@ export function sqliteStore(db) {
     const lastDelivered = db.prepare(`SELECT MAX(delivered_at) AS at FROM events WHERE delivered_at IS NOT NULL`);
     const insertSetting = db.prepare(`INSERT INTO settings (key, value) VALUES (@key, @value) ON CONFLICT (key) DO NOTHING`);
     const readSetting = db.prepare(`SELECT value FROM settings WHERE key = @key`);
+    const upsertSetting = db.prepare(`INSERT INTO settings (key, value) VALUES (@key, @value) ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
     const ORDER_REPORT = `
-    SELECT o.rowid AS row, o.order_id, o.event_id, o.value, o.currency, o.event_time_s, o.received_at, o.linked_by, o.attribution_rule, o.click_id, o.source, o.provenance, c.*,
+    SELECT o.rowid AS row, o.order_id, o.event_id, o.value, o.currency, o.event_time_s, o.received_at, o.linked_by, o.attribution_rule, o.click_id, o.source, o.provenance, o.pixel_pairing, c.*,
            e.id AS event_row, e.event_name, e.status, e.attempts, e.last_error, e.delivered_at, e.test_event_code
     FROM orders o LEFT JOIN clicks c ON c.id = o.click_id LEFT JOIN events e ON e.order_id = o.order_id`;
     const orderReport = db.prepare(`${ORDER_REPORT} WHERE o.order_id = @orderId`);
@@ -271,7 +275,8 @@ export function sqliteStore(db) {
                     deliveredAt: opt(row.delivered_at),
                     testEventCode: opt(row.test_event_code),
                 },
-            pixelEvents: pixelEventsOf.all({ eventId: row.event_id }).map((r) => ({ eventName: r.event_name, receivedAt: r.received_at })),
+            pixelPairing: row.pixel_pairing ?? 'server_only',
+            pixelEvents: pixelEventsOf.all({ eventId: row.event_id }).map((r) => ({ eventName: r.event_name, eventId: opt(r.event_id), receivedAt: r.received_at })),
         };
     };
     // Operator views and replay. The filter is one statement with optional terms.
@@ -279,9 +284,16 @@ export function sqliteStore(db) {
     (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids)))
     AND (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
     AND (@from IS NULL OR created_at >= @from) AND (@to IS NULL OR created_at < @to)`;
+    /** The columns of an event as a list shows it (EventListRow). */
+    const EVENT_SUMMARY = 'id, destination, event_name, event_id, order_id, status, attempts, last_error, test_event_code, created_at, delivered_at, next_attempt_at';
     const listEventsStmt = db.prepare(`
-    SELECT id, destination, event_name, event_id, order_id, status, attempts, last_error, test_event_code, created_at, delivered_at, next_attempt_at
+    SELECT ${EVENT_SUMMARY}
     FROM events WHERE ${EVENT_FILTER} ORDER BY id LIMIT @limit`);
+    // The Events page: the same filter read down from below row @beforeId (a range on the rowid, so a
+    // later page starts where the last one ended instead of reading every newer row again).
+    const listEventsNewestStmt = db.prepare(`
+    SELECT ${EVENT_SUMMARY}
+    FROM events WHERE ${EVENT_FILTER} AND id < @beforeId ORDER BY id DESC LIMIT @limit`);
     const getEventStmt = db.prepare(`SELECT * FROM events WHERE id = @id`);
     const receiptsStmt = db.prepare(`SELECT * FROM attempts WHERE event_row = @id ORDER BY id`);
     const lastAttemptStmt = db.prepare(`SELECT * FROM attempts ORDER BY id DESC LIMIT 1`);
@@ -296,11 +308,12 @@ export function sqliteStore(db) {
     });
     // Replay takes events not waiting or in flight, in row order, a page at a time. TikTok's dedup
     // window runs from its first receipt of an event_id: the first attempt it answered with code 0
-    // (delivered_at is the latest delivery, moved by every replay).
+    // (delivered_at is the latest delivery, moved by every replay). The replay and its preview
+    // (previewReplay) read the same two statements, so they cannot differ on what is taken or refused.
     const REPLAYABLE = `status NOT IN ('pending', 'sending') AND ${EVENT_FILTER} AND (@afterId IS NULL OR id > @afterId)`;
     const replayCandidates = db.prepare(`
-    SELECT id, event_id, COALESCE(MIN(delivered_at, first_ok), first_ok, delivered_at) AS first_delivered_at, scrubbed
-    FROM (SELECT id, event_id, delivered_at,
+    SELECT ${EVENT_SUMMARY}, COALESCE(MIN(delivered_at, first_ok), first_ok, delivered_at) AS first_delivered_at, scrubbed
+    FROM (SELECT ${EVENT_SUMMARY},
                  (SELECT MIN(started_at) FROM attempts WHERE event_row = events.id AND http_status = 200 AND code = 0) AS first_ok,
                  EXISTS (SELECT 1 FROM orders WHERE orders.order_id = events.order_id AND orders.scrubbed_at IS NOT NULL) AS scrubbed
           FROM events WHERE ${REPLAYABLE} ORDER BY id LIMIT @limit)`);
@@ -319,7 +332,7 @@ export function sqliteStore(db) {
     FROM replayed_events e JOIN replay_requests r ON r.id = e.request_id
     WHERE e.event_row = @id ORDER BY r.id`);
     const replayTx = db.transaction((filter, request) => {
-        const params = { ...filterParams(filter), afterId: filter.afterId ?? null };
+        const params = replayParams(filter);
         const chosen = replayCandidates.all(params);
         const cutoff = request.firstDeliveredNotBefore;
         const tooOld = chosen
@@ -343,6 +356,11 @@ export function sqliteStore(db) {
         requeue.run({ ids, now: request.requestedAt });
         return { replayed, remaining: replayRemaining.get({ ...params, afterId: replayed.at(-1) }).n, tooOld, scrubbed };
     });
+    const previewTx = db.transaction((filter) => {
+        const params = replayParams(filter);
+        const chosen = replayCandidates.all(params).map((row) => ({ ...toEventSummary(row), firstDeliveredAt: opt(row.first_delivered_at), scrubbed: row.scrubbed === 1 }));
+        return { chosen, matching: replayRemaining.get(params).n };
+    });
     const filterParams = (f) => ({
         ids: f.ids ? JSON.stringify(f.ids) : null,
         statuses: f.statuses ? JSON.stringify(f.statuses) : null,
@@ -350,6 +368,7 @@ export function sqliteStore(db) {
         to: f.to ?? null,
         limit: f.limit ?? 1000,
     });
+    const replayParams = (f) => ({ ...filterParams(f), afterId: f.afterId ?? null });
     const toEventSummary = (row) => ({
         id: row.id,
         destination: row.destination,
@@ -364,8 +383,9 @@ export function sqliteStore(db) {
         deliveredAt: opt(row.delivered_at),
         nextAttemptAt: row.next_attempt_at,
     });
+    // The pixel's order events for an order: with its event_id, or naming its order key.
     const pixelEventsOf = db.prepare(`
-    SELECT event_name, received_at FROM pixel_receipts WHERE event_id = @eventId ORDER BY id`);
+    SELECT event_name, event_id, received_at FROM pixel_receipts WHERE event_id = @eventId OR order_ref = @eventId ORDER BY id`);
     // Retention works in chunks of rows, each one short transaction, the oldest rows first.
     const purgeDeletes = [
         ['clicks', db.prepare(`DELETE FROM clicks WHERE rowid IN (SELECT rowid FROM clicks WHERE captured_at < @cutoff ORDER BY captured_at LIMIT @limit)`)],
@@ -429,6 +449,7 @@ export function sqliteStore(db) {
             return { created: false, orderId: existing.order_id, eventId: existing.event_id };
         const attributed = attributeNow(attribution, order, scope);
         const event = build(order, attributed);
+        const pixelPairing = rollups.pairingOfNewOrder({ eventId: order.eventId, visitorId: order.visitorId, receivedAt: order.receivedAt, serverEventName: event.event });
         insertOrder.run({
             ...order,
             source: order.source ?? 'api',
@@ -439,6 +460,7 @@ export function sqliteStore(db) {
             visitorId: order.visitorId ?? null,
             emailHash: order.emailHash ?? null,
             phoneHash: order.phoneHash ?? null,
+            pixelPairing,
         });
         // The order's own match keys are evidence for the next order of this buyer.
         if (order.visitorId && order.emailHash)
@@ -446,6 +468,7 @@ export function sqliteStore(db) {
         if (order.visitorId && order.phoneHash)
             upsertOrderIdentity(order.visitorId, 'phone', order.phoneHash, order.receivedAt);
         insertEvent.run({ eventName: event.event, eventId: event.event_id, orderId: order.orderId, payload: JSON.stringify(event), testEventCode: testEventCode ?? null, now: order.receivedAt });
+        rollups.orderAccepted({ receivedAt: order.receivedAt, linkedBy: attributed.linkedBy, pairing: pixelPairing, user: event.user });
         return { created: true, orderId: order.orderId, eventId: event.event_id };
     });
     const claimTx = db.transaction((now, limit, leaseUntil) => {
@@ -510,14 +533,21 @@ export function sqliteStore(db) {
                 userAgent: click.userAgent ?? null,
                 capturedAt: click.capturedAt,
             };
-            return collected.add(() => insertClick.run(row));
+            const counted = { visitorId: click.visitorId, capturedAt: click.capturedAt, ttclid: click.ttclid, inApp: click.inApp };
+            return collected.add(() => {
+                insertClick.run(row);
+                rollups.clickSaved(counted);
+            });
         },
         async saveIdentity(identity) {
             return collected.add(() => upsertIdentities(identity));
         },
         async savePixelReceipt(r) {
-            const row = { ...r, eventId: r.eventId ?? null, orderKey: r.orderKey ?? null, clientTime: r.clientTime ?? null };
-            return collected.add(() => insertReceipt.run(row));
+            const row = { ...r, eventId: r.eventId ?? null, orderKey: r.orderKey ?? null, orderRef: orderRefOf(r.eventName, r.orderKey) ?? null, clientTime: r.clientTime ?? null };
+            return collected.add(() => {
+                insertReceipt.run(row);
+                rollups.receiptSaved(r);
+            });
         },
         async acceptOrder(order, scope, build, testEventCode) {
             return acceptOrderTx.immediate(order, scope, build, testEventCode);
@@ -566,6 +596,18 @@ export function sqliteStore(db) {
             insertSetting.run({ key, value: make() });
             return readSetting.get({ key }).value;
         },
+        async readSetting(key) {
+            return readSetting.get({ key })?.value;
+        },
+        async putSetting(key, value) {
+            upsertSetting.run({ key, value });
+        },
+        async dailyCounts(from, to) {
+            return rollups.dailyCounts(from, to);
+        },
+        async eventStatusCounts(since) {
+            return rollups.eventStatusCounts(since);
+        },
         async queueStats() {
             const row = stats.get();
             return { waiting: row?.waiting ?? 0, oldestWaitingSince: opt(row?.oldest ?? null) };
@@ -583,8 +625,15 @@ export function sqliteStore(db) {
                 receipts: receiptsStmt.all({ id }).map(toAttempt),
             };
         },
+        async listEventsNewestFirst(page) {
+            return listEventsNewestStmt.all({ ...filterParams(page), beforeId: page.beforeId ?? Number.MAX_SAFE_INTEGER }).map(toEventSummary);
+        },
         async replayEvents(filter, request) {
             return replayTx.immediate(filter, request);
+        },
+        async previewReplay(filter) {
+            // One read transaction: the count and the events chosen are of the same moment.
+            return previewTx(filter);
         },
         async replaysOf(eventRow) {
             return replaysOfEvent.all({ id: eventRow }).map((r) => ({

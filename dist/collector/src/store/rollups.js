@@ -1,0 +1,122 @@
+import { ORDER_EVENTS, eventId } from '../../../common/event-id.js';
+import { HOUR_MS } from '../clock.js';
+import { pairingOf } from '../orders/pairing.js';
+/** The match keys whose coverage the Overview charts, in the order it shows them. */
+export const MATCH_KEYS = ['email', 'phone', 'external_id', 'ttclid', 'ttp', 'ip', 'user_agent'];
+/**
+ * A pixel order event with neither an event_id nor an order key can only be tied to an order by
+ * its browser: one fired by the buyer's browser this close to the order's acceptance is taken as
+ * that order's.
+ */
+export const ANONYMOUS_PIXEL_WINDOW_MS = HOUR_MS;
+/** 2026-06-14: the UTC day of a time in ms, as daily_counts keys it. */
+export function utcDay(ms) {
+    return new Date(ms).toISOString().slice(0, 10);
+}
+/** The event_id of the order a receipt names by its order key, for order events only. */
+export function orderRefOf(eventName, orderKey) {
+    if (orderKey === undefined || !ORDER_EVENTS.includes(eventName))
+        return undefined;
+    return eventId(eventName, orderKey);
+}
+export function sqliteRollups(db) {
+    const bump = db.prepare(`
+    INSERT INTO daily_counts (day, metric, count) VALUES (@day, @metric, @by)
+    ON CONFLICT (day, metric) DO UPDATE SET count = count + excluded.count`);
+    const add = (at, metric, by = 1) => bump.run({ day: utcDay(at), metric, by });
+    // Whether a click record is its visitor's first with this ttclid (the one just stored counts): at most 2 read.
+    const recordsOfAdClick = db.prepare(`
+    SELECT COUNT(*) AS n FROM (SELECT 1 FROM clicks WHERE visitor_id = @visitorId AND ttclid = @ttclid LIMIT 2)`);
+    const rangeStmt = db.prepare(`SELECT day, metric, count FROM daily_counts WHERE day >= @from AND day <= @to ORDER BY day`);
+    // Grouping by status tempts the planner into the events_due index, a scan of every event; this one reads the range only.
+    const statusStmt = db.prepare(`SELECT status, COUNT(*) AS n FROM events INDEXED BY events_by_creation WHERE created_at >= @since GROUP BY status`);
+    // An order's sightings: receipts with its event_id, receipts naming its order key, and the
+    // anonymous order events of its browser around its acceptance.
+    const ORDER_EVENT_NAMES = JSON.stringify(ORDER_EVENTS);
+    const byEventId = db.prepare(`
+    SELECT event_name, event_id FROM pixel_receipts WHERE event_id = @eventId
+    UNION ALL SELECT event_name, event_id FROM pixel_receipts WHERE order_ref = @eventId`);
+    const anonymous = db.prepare(`
+    SELECT event_name, event_id FROM pixel_receipts
+    WHERE visitor_id = @visitorId AND event_id IS NULL AND order_key IS NULL AND received_at BETWEEN @from AND @to
+      AND event_name IN (SELECT value FROM json_each('${ORDER_EVENT_NAMES}'))`);
+    function sightingsOf(order) {
+        const rows = byEventId.all({ eventId: order.eventId });
+        if (order.visitorId)
+            rows.push(...anonymous.all({ visitorId: order.visitorId, from: order.receivedAt - ANONYMOUS_PIXEL_WINDOW_MS, to: order.receivedAt + ANONYMOUS_PIXEL_WINDOW_MS }));
+        return rows.map((r) => ({ eventName: r.event_name, eventId: r.event_id ?? undefined }));
+    }
+    const ORDER_FACTS = `SELECT o.order_id, o.event_id, o.visitor_id, o.received_at, o.pixel_pairing,
+    (SELECT event_name FROM events e WHERE e.order_id = o.order_id) AS server_event FROM orders o`;
+    const orderByEventId = db.prepare(`${ORDER_FACTS} WHERE o.event_id = @eventId`);
+    const ordersOfVisitor = db.prepare(`${ORDER_FACTS} WHERE o.visitor_id = @visitorId AND o.received_at BETWEEN @from AND @to`);
+    const setPairing = db.prepare(`UPDATE orders SET pixel_pairing = @pairing WHERE order_id = @orderId`);
+    return {
+        /**
+         * A click record was stored. An ad click is counted once per visitor and ttclid, on its first
+         * record: the script sends a second record when the pixel sets _ttp late, and a reload sends
+         * another, but the shopper tapped the ad once.
+         */
+        clickSaved(click) {
+            add(click.capturedAt, 'clicks');
+            if (click.ttclid === undefined)
+                return;
+            if (recordsOfAdClick.get({ visitorId: click.visitorId, ttclid: click.ttclid }).n > 1)
+                return;
+            add(click.capturedAt, 'ad_clicks');
+            if (click.inApp)
+                add(click.capturedAt, 'ad_clicks_in_app');
+        },
+        /** The pairing a new order starts with, from the receipts already stored (the pixel often fires first). */
+        pairingOfNewOrder(order) {
+            return pairingOf(order.eventId, order.serverEventName, sightingsOf(order));
+        },
+        /** An order and its server event were stored. */
+        orderAccepted(order) {
+            add(order.receivedAt, 'orders');
+            if (order.linkedBy) {
+                add(order.receivedAt, 'orders_with_ttclid');
+                add(order.receivedAt, `linked:${order.linkedBy}`);
+            }
+            add(order.receivedAt, `pairing:${order.pairing}`);
+            add(order.receivedAt, 'events');
+            for (const key of MATCH_KEYS) {
+                if (order.user[key] !== undefined)
+                    add(order.receivedAt, `key:${key}`);
+            }
+        },
+        /** A pixel receipt was stored: the orders it concerns are paired again, and their day's counts move with them. */
+        receiptSaved(receipt) {
+            if (!ORDER_EVENTS.includes(receipt.eventName))
+                return;
+            const orderRef = orderRefOf(receipt.eventName, receipt.orderKey);
+            const orders = [];
+            for (const id of new Set([receipt.eventId, orderRef])) {
+                const row = id === undefined ? undefined : orderByEventId.get({ eventId: id });
+                if (row)
+                    orders.push(row);
+            }
+            if (receipt.eventId === undefined && receipt.orderKey === undefined) {
+                orders.push(...ordersOfVisitor.all({ visitorId: receipt.visitorId, from: receipt.receivedAt - ANONYMOUS_PIXEL_WINDOW_MS, to: receipt.receivedAt + ANONYMOUS_PIXEL_WINDOW_MS }));
+            }
+            for (const row of orders) {
+                const order = { eventId: row.event_id, visitorId: row.visitor_id ?? undefined, receivedAt: row.received_at, serverEventName: row.server_event ?? undefined };
+                const pairing = pairingOf(order.eventId, order.serverEventName, sightingsOf(order));
+                if (pairing === row.pixel_pairing)
+                    continue;
+                setPairing.run({ pairing, orderId: row.order_id });
+                if (row.pixel_pairing)
+                    add(row.received_at, `pairing:${row.pixel_pairing}`, -1);
+                add(row.received_at, `pairing:${pairing}`);
+            }
+        },
+        /** Every count of the UTC days from `from` to `to` (YYYY-MM-DD), both included. */
+        dailyCounts(from, to) {
+            return rangeStmt.all({ from, to });
+        },
+        /** The server events created since `since` (ms), by their status now. */
+        eventStatusCounts(since) {
+            return Object.fromEntries(statusStmt.all({ since }).map((row) => [row.status, row.n]));
+        },
+    };
+}

@@ -21,14 +21,14 @@
  */
 import Database from 'better-sqlite3'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DAY_MS } from '../collector/src/clock.js'
 import { loadConfig } from '../collector/src/config.js'
 import { createLogger } from '../collector/src/log.js'
 import { startCollector } from '../collector/src/server.js'
-import { migrate } from '../collector/src/store/sqlite.js'
+import { SQL_DIR } from '../collector/src/paths.js'
 import { scrubEvent } from '../collector/src/retention.js'
 import { openSqliteStore } from '../collector/src/store/sqlite.js'
 import type { Attribution, Click, OrderInput } from '../collector/src/store/store.js'
@@ -186,9 +186,9 @@ function sizes(): { fileBytes: number; clickBytes: number } {
 function backfillDailyCounts(): number {
   const db = new Database(dbPath)
   try {
-    db.exec('DELETE FROM daily_counts; UPDATE orders SET pixel_pairing = NULL; PRAGMA user_version = 9')
+    db.exec('DELETE FROM daily_counts; UPDATE orders SET pixel_pairing = NULL')
     const started = performance.now()
-    migrate(db)
+    db.exec(readFileSync(join(SQL_DIR, '010_daily_rollups_backfill.sql'), 'utf8'))
     return (performance.now() - started) / 1000
   } finally {
     db.close()

@@ -1,6 +1,6 @@
 -- The daily counts and pixel pairings of what the database already held before 009 (store/rollups.ts
 -- keeps them from then on). Apart from 009 so that a bench or a test can run it again on any data:
--- clear daily_counts, set user_version to 9, migrate.
+-- empty daily_counts and orders.pixel_pairing, then run this file.
 -- Receipts stored before 009 have no order_ref, so
 -- their orders are paired, paired under another name, or server only.
 UPDATE orders SET pixel_pairing = CASE

@@ -10,10 +10,16 @@ export type PixelPairingStatus = 'paired' | 'server_only' | 'different_event_nam
 /** The three groups the Overview shows: counted once, server only, and fired but not paired (a risk of counting twice). */
 export type PairingGroup = 'paired' | 'server_only' | 'unpaired'
 
-/** A pixel order event seen for an order: its name, and its event_id if it had one. */
-export interface PixelSighting {
-  eventName: string
-  eventId: string | undefined
+/** What the store found among the pixel's order events for an order (store/rollups.ts asks each with an EXISTS probe). */
+export interface PixelProbes {
+  /** One with the order's event_id and the server event's name. */
+  paired: boolean
+  /** One with the order's event_id, under any name. */
+  ours: boolean
+  /** One naming the order by its key, with an event_id that is not the order's. */
+  otherEventId: boolean
+  /** One naming the order by its key without an event_id, or an anonymous one from the buyer's browser around the order. */
+  noEventId: boolean
 }
 
 /**
@@ -23,13 +29,12 @@ export interface PixelSighting {
  * - `no_event_id`: with no event_id at all (the page called the pixel without an order key);
  * - `server_only`: never seen: the pixel was blocked or never fired.
  */
-export function pairingOf(orderEventId: string, serverEventName: string | undefined, sightings: PixelSighting[]): PixelPairingStatus {
-  if (!sightings.length) return 'server_only'
-  const ours = sightings.filter((s) => s.eventId === orderEventId)
-  if (ours.some((s) => s.eventName === serverEventName)) return 'paired'
-  if (ours.length) return 'different_event_name'
-  if (sightings.some((s) => s.eventId !== undefined)) return 'other_event_id'
-  return 'no_event_id'
+export function pairingOf(probes: PixelProbes): PixelPairingStatus {
+  if (probes.paired) return 'paired'
+  if (probes.ours) return 'different_event_name'
+  if (probes.otherEventId) return 'other_event_id'
+  if (probes.noEventId) return 'no_event_id'
+  return 'server_only'
 }
 
 export function pairingGroup(status: PixelPairingStatus): PairingGroup {

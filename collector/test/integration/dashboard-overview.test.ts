@@ -7,12 +7,12 @@
 import assert from 'node:assert/strict'
 import Database from 'better-sqlite3'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, test } from 'node:test'
 import { DAY_MS } from '../../src/clock.js'
-import { migrate } from '../../src/store/sqlite.js'
+import { SQL_DIR } from '../../src/paths.js'
 import { ADMIN_TOKEN, eventually, manualClock, postClick, postSignedOrder, readRows, startTestCollector, startTestSandbox, type TestCollector, type TestSandbox } from '../harness.js'
 
 const IN_APP_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 musical_ly_35.1.0 BytedanceWebview/d8a21c6'
@@ -59,8 +59,8 @@ function assertBackfillAgrees(dbPath: string): void {
     const counts = () => Object.fromEntries((copy.prepare('SELECT day, metric, count FROM daily_counts WHERE count != 0 ORDER BY day, metric').all() as Array<{ day: string; metric: string; count: number }>).map((r) => [`${r.day} ${r.metric}`, r.count]))
     const kept = counts()
     // As a database that held all this before migration 009 would be migrated.
-    copy.exec('DELETE FROM daily_counts; UPDATE orders SET pixel_pairing = NULL; PRAGMA user_version = 9')
-    migrate(copy)
+    copy.exec('DELETE FROM daily_counts; UPDATE orders SET pixel_pairing = NULL')
+    copy.exec(readFileSync(join(SQL_DIR, '010_daily_rollups_backfill.sql'), 'utf8'))
     const backfilled = counts()
     copy.close()
     // B-1 (its receipt names it by key, with another event_id) and D-1 (an anonymous receipt) stay server only.
@@ -222,6 +222,16 @@ describe('dashboard: overview', () => {
     // Enough orders with an email bring it back within 15 points.
     for (let n = 0; n < 120; n++) assert.equal((await order(`R-${n}`, { email: `r${n}@example.com`, visitor_id: `visitor_back_${n}0000000` })).status, 201)
     assert.deepEqual(banners((await page('/admin/')).text), [])
+  })
+
+  test('exactly 15 points lower is no drop; more than 15 is', async () => {
+    clock.set(Date.UTC(2026, 5, 13, 12, 0, 0))
+    for (let n = 0; n < 20; n++) assert.equal((await order(`Y-${n}`, { email: `y${n}@example.com` })).status, 201)
+    clock.set(Date.UTC(2026, 5, 14, 12, 0, 0))
+    for (let n = 0; n < 20; n++) assert.equal((await order(`T-${n}`, n < 17 ? { email: `t${n}@example.com` } : {})).status, 201)
+    assert.deepEqual(banners((await page('/admin/')).text), [], '85 % against 100 %: exactly 15 points')
+    assert.equal((await order('T-20')).status, 201)
+    assert.deepEqual(banners((await page('/admin/')).text), ['coverage.email'], '17 of 21 against 100 %: 19 points')
   })
 
   test('a delivery that is not ok is a banner too', async () => {

@@ -53,6 +53,25 @@ const HOT: Array<[string, RegExp]> = [
   ['purge: scrub an order', /UPDATE orders SET visitor_id = NULL/],
   ['purge: events of an order', /FROM events WHERE order_id = @orderId/],
   ['purge: scrub a payload', /UPDATE events SET payload = @payload WHERE id = @id/],
+  ['collect: first record of an ad click', /visitor_id = @visitorId AND \+?ttclid = @ttclid LIMIT 2/],
+  ['collect: pixel pairing probes', /AS paired/],
+  ['collect: the order a receipt names', /FROM orders o WHERE o\.event_id = @eventId/],
+  ['collect: orders of a browser around an anonymous receipt', /FROM orders o WHERE o\.visitor_id = @visitorId/],
+  ['rollups: a daily count', /INSERT INTO daily_counts\b/],
+  ['overview: daily counts of a range', /FROM daily_counts WHERE day >= @from/],
+  ['overview: events by status since', /FROM events INDEXED BY events_by_creation/],
+  ['order page: pixel events of an order', /ORDER BY id LIMIT 50/],
+]
+
+/**
+ * Statements on a path anyone's browser can drive whose rows an attacker can pile up: each must
+ * read the index made for it, not just any index (a shared link's ttclid index made the ad-click
+ * check read every browser of a link, each time).
+ */
+const INDEX_FOR: Array<[string, RegExp, RegExp[]]> = [
+  ['collect: first record of an ad click', /visitor_id = @visitorId AND \+?ttclid = @ttclid LIMIT 2/, [/clicks USING INDEX clicks_by_visitor/]],
+  ['collect: pixel pairing probes', /AS paired/, [/pixel_receipts USING (COVERING )?INDEX pixel_receipts_by_event_id \(event_id=\? AND event_name=\?\)/, /pixel_receipts_by_order_ref \(order_ref=\? AND event_id/, /pixel_receipts USING (COVERING )?INDEX pixel_receipts_anonymous \(visitor_id=\? AND event_name=\? AND received_at>\? AND received_at<\?\)/]],
+  ['order page: pixel events of an order', /ORDER BY id LIMIT 50/, [/pixel_receipts_by_event_id/, /pixel_receipts_by_order_ref/, /pixel_receipts_anonymous/]],
 ]
 
 const oneLine = (sql: string) => sql.replace(/\s+/g, ' ').trim()
@@ -93,6 +112,19 @@ describe('query plans', () => {
       for (const p of found) {
         const scans = fullScans(p)
         if (scans.length) problems.push(`${path}: ${scans.join(', ')}\n    in ${oneLine(p.sql)}\n    plan: ${p.plan.join(' | ')}`)
+      }
+    }
+    assert.deepEqual(problems, [])
+  })
+
+  test('what a stranger can pile up is read through the index made for it', () => {
+    const problems: string[] = []
+    for (const [path, pattern, indexes] of INDEX_FOR) {
+      const found = plans.filter((plan) => pattern.test(oneLine(plan.sql)))
+      if (found.length === 0) problems.push(`${path}: no statement matches ${pattern} (renamed? update INDEX_FOR)`)
+      for (const p of found) {
+        const plan = p.plan.join(' | ')
+        for (const index of indexes) if (!index.test(plan)) problems.push(`${path}: expected ${index}\n    plan: ${plan}`)
       }
     }
     assert.deepEqual(problems, [])

@@ -17,8 +17,7 @@ import { HOUR_MS, MINUTE_MS, type Clock } from './clock.js'
 import type { DeliveryStatus } from './delivery/worker.js'
 import type { Logger } from './log.js'
 import type { Monitor } from './monitor.js'
-import { coverageDrops, COVERAGE_DROP, type CoverageDrop } from './stats.js'
-import { MATCH_KEYS, type MatchKey } from './store/rollups.js'
+import { coverageStates, COVERAGE_DROP, type CoverageState } from './stats.js'
 import type { Store } from './store/store.js'
 
 /** How often the conditions are checked. */
@@ -43,10 +42,10 @@ export interface AlertsDeps {
   fetch?: typeof fetch
 }
 
-/** One banner condition now: whether it holds, and the words for its start and its end. */
+/** One banner condition now: whether it holds (undefined: not known now, so nothing is said), and the words for its start and its end. */
 interface Condition {
   key: string
-  active: boolean
+  active: boolean | undefined
   started: string
   ended: string
 }
@@ -66,27 +65,31 @@ export interface Alerts {
 
 const percent = (share: number) => `${Math.round(share * 1000) / 10} %`
 
-function coverageCondition(key: MatchKey, drop: CoverageDrop | undefined): Condition {
-  const what = drop ? `${percent(drop.today)} of today's ${drop.todayEvents} server events carry it, against ${percent(drop.previous)} over the 7 days before` : ''
+function coverageCondition(coverage: CoverageState): Condition {
+  const { key } = coverage
+  const what = coverage.state === 'unknown' ? '' : `${percent(coverage.today)} of today's ${coverage.todayEvents} server events carry it, against ${percent(coverage.previous)} over the 7 days before`
   return {
     key: `coverage_drop:${key}`,
-    active: drop !== undefined,
+    active: coverage.state === 'unknown' ? undefined : coverage.state === 'drop',
     started: `Fewer server events carry the ${key} match key: ${what}. TikTok matches fewer purchases to their ads. See the Overview's banner for the likely cause.`,
-    ended: `The ${key} match key is back within ${COVERAGE_DROP * 100} points of the 7 days before.`,
+    ended: `The ${key} match key is back within ${COVERAGE_DROP * 100} points of the 7 days before: ${what}.`,
   }
 }
 
 export async function currentConditions(deps: Pick<AlertsDeps, 'store' | 'clock' | 'deliveryStatus'>): Promise<Condition[]> {
   const now = deps.clock.now()
   const delivery = deps.deliveryStatus()
-  const drops = await coverageDrops(deps.store, now)
+  const coverage = await coverageStates(deps.store, now)
   const retryingFor = delivery.state === 'retrying' && delivery.since !== undefined ? now - delivery.since : 0
   return [
     {
       key: 'delivery_retrying',
       active: retryingFor > RETRYING_ALERT_AFTER_MS,
       started: `Delivery to TikTok has been retrying for ${Math.round(retryingFor / MINUTE_MS)} minutes${delivery.lastMessage ? ` (last answer: ${delivery.lastMessage})` : ''}. Events wait in the queue and nothing is lost, but TikTok sees no purchases until it answers again.`,
-      ended: 'Delivery to TikTok is no longer retrying: the waiting events are being sent.',
+      ended:
+        delivery.state === 'auth_failing'
+          ? 'Delivery to TikTok is no longer retrying: TikTok now refuses the access token or the pixel code (see the next alert).'
+          : 'Delivery to TikTok is no longer retrying: the waiting events are being sent.',
     },
     {
       key: 'auth_failing',
@@ -94,7 +97,7 @@ export async function currentConditions(deps: Pick<AlertsDeps, 'store' | 'clock'
       started: `TikTok refuses the access token or the pixel code${delivery.lastMessage ? ` (${delivery.lastMessage})` : ''}. Events wait until it is fixed: check CLICKRELAY_ACCESS_TOKEN and CLICKRELAY_PIXEL_CODE against TikTok Events Manager, then restart the collector.`,
       ended: 'TikTok accepts the access token and the pixel code again.',
     },
-    ...MATCH_KEYS.map((key) => coverageCondition(key, drops.find((d) => d.key === key))),
+    ...coverage.map(coverageCondition),
   ]
 }
 
@@ -137,7 +140,7 @@ export function startAlerts(deps: AlertsDeps): Alerts {
     for (const condition of await currentConditions(deps)) {
       const last = state[condition.key]
       const lastActive = last?.active ?? false
-      if (condition.active === lastActive) continue
+      if (condition.active === undefined || condition.active === lastActive) continue
       // Within the hour of the last message about it, a change waits: if it is still a change then, it is said then.
       if (last && now - last.at < ALERT_QUIET_MS) continue
       const text = `ClickRelay ${deps.name()}: ${condition.active ? condition.started : condition.ended}`

@@ -119,10 +119,23 @@ describe('alerts', () => {
     await restoreEmailCoverage()
     await collector.alerts!.check()
     // Dropping again before the hour is out: what was said last (it dropped) is still true.
-    for (let n = 0; n < 400; n++) assert.equal((await order(`D-${n}`)).status, 201)
+    for (let n = 0; n < 10; n++) assert.equal((await order(`D-${n}`)).status, 201)
     clock.advance(HOUR_MS)
     await collector.alerts!.check()
     assert.equal(receiver.messages.length, 1, texts().join('\n'))
+  })
+
+  test('a new UTC day with too few events yet says nothing: a drop that lasts is not announced as over at midnight', async () => {
+    await dropEmailCoverage()
+    await collector.alerts!.check()
+    assert.equal(receiver.messages.length, 1)
+    clock.set(NOON + 12 * 3_600_000 + 5 * 60_000) // 00:05 the next day: no server events yet today
+    await collector.alerts!.check()
+    assert.equal(receiver.messages.length, 1, texts().join('\n'))
+    for (let n = 0; n < 20; n++) assert.equal((await order(`N-${n}`)).status, 201)
+    clock.advance(2 * HOUR_MS)
+    await collector.alerts!.check()
+    assert.equal(receiver.messages.length, 1, 'the drop still holds: nothing new to say')
   })
 
   test('what was said survives a restart: the same condition is not said again', async () => {

@@ -45,7 +45,7 @@ export async function checkHealth(http: Http, collectUrl: URL): Promise<Check> {
   return check('pass', `200, database ok, delivery ${delivery ?? 'not reported (an older collector)'}${queue}`)
 }
 
-interface AdminStatus {
+export interface AdminStatus {
   mode?: string
   public_url?: string | null
   test_event_code?: boolean
@@ -78,7 +78,16 @@ export async function checkAdmin(http: Http, collectUrl: URL, token: string, now
     return [one('fail', 'admin.status', `GET ${url.href}: ${statusText(response)}${error ? `: ${error.code}: ${error.message}` : ''}`, response.status === 404 ? 'the collector is older than the doctor (no /admin/status), or the proxy does not forward /admin/ to it' : 'check that the proxy forwards /admin/ to the collector')]
   }
 
-  const status = json as AdminStatus
+  return statusChecks(json as AdminStatus, collectUrl, now)
+}
+
+/**
+ * Item 6's checks from the collector's status document (what GET /admin/status sends): the
+ * doctor's CLI reads it over HTTP with the admin token; the dashboard's install check reads its
+ * own collector's, in-process, and sends no token anywhere.
+ */
+export function statusChecks(status: AdminStatus, collectUrl: URL, now: number): Check[] {
+  const one = (state: Check['status'], id: string, summary: string, fix?: string): Check => ({ item: 6, id, status: state, summary, ...(fix ? { fix } : {}) })
   const checks: Check[] = []
   if (status.mode === 'sandbox') {
     checks.push(one('warn', 'admin.mode', 'sandbox mode: events go to the built-in sandbox, never to TikTok', 'set CLICKRELAY_PIXEL_CODE, CLICKRELAY_ACCESS_TOKEN and CLICKRELAY_ORDER_SECRET (and CLICKRELAY_MODE=live) and restart'))

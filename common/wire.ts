@@ -35,7 +35,16 @@ export interface ReceiptRecord {
   t: number
 }
 
-export type WireRecord = ClickRecord | IdentifyRecord | ReceiptRecord
+/**
+ * From clickrelay.consent(false): expire the visitor cookie the collector set (host-only on its
+ * own host, which the page cannot delete; and on `d`, the tag's data-cookie-domain). Stores nothing.
+ */
+export interface ForgetRecord {
+  k: 'x'
+  d?: string
+}
+
+export type WireRecord = ClickRecord | IdentifyRecord | ReceiptRecord | ForgetRecord
 
 /** The collector's answer to a record: the visitor ID to keep (it may hand back an older, server-set one). */
 export interface CollectAnswer {

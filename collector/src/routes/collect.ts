@@ -19,7 +19,7 @@ import { isbot } from 'isbot'
 import { z } from 'zod'
 import { SHA256_HEX } from '../../../common/normalize.js'
 import { eventId, ORDER_EVENTS } from '../../../common/event-id.js'
-import { domainCovers, DRY_RUN_HEADER, VISITOR_COOKIE, VISITOR_COOKIE_DAYS, VISITOR_ID_PATTERN, type ClickRecord, type CollectAnswer, type IdentifyRecord, type ReceiptRecord } from '../../../common/wire.js'
+import { domainCovers, DRY_RUN_HEADER, VISITOR_COOKIE, VISITOR_COOKIE_DAYS, VISITOR_ID_PATTERN, type ClickRecord, type CollectAnswer, type ForgetRecord, type IdentifyRecord, type ReceiptRecord } from '../../../common/wire.js'
 import { DAY_MS, MINUTE_MS } from '../clock.js'
 import type { AppContext } from '../context.js'
 import { readCookie } from '../cookies.js'
@@ -57,14 +57,19 @@ const httpUrl = z
     return z.NEVER
   })
 
+const cookieDomainField = z.string().max(253).regex(/^\.?[a-z0-9.-]+$/i, 'must be a domain').optional()
+
 const clickSchema = z.object({
   k: z.undefined().optional(),
   v: visitorId,
   u: httpUrl,
   r: z.string().max(4096).optional(),
   p: z.string().max(256).regex(/^[\w.-]+$/, 'must be a _ttp cookie value').optional(),
-  d: z.string().max(253).regex(/^\.?[a-z0-9.-]+$/i, 'must be a domain').optional(),
+  d: cookieDomainField,
 }) satisfies z.ZodType<unknown, ClickRecord>
+
+/** consent(false): the cookie is expired; `d` is the tag's data-cookie-domain. */
+const forgetSchema = z.object({ k: z.literal('x'), d: cookieDomainField }) satisfies z.ZodType<unknown, ForgetRecord>
 
 const identifySchema = z
   .object({ k: z.literal('i'), v: visitorId, e: sha256.optional(), h: sha256.optional() })
@@ -134,6 +139,7 @@ export function collectRouter(ctx: AppContext): RequestHandler {
       throw new HttpError(400, 'invalid_json', 'request body is not valid JSON')
     }
     const kind = json && typeof json === 'object' ? (json as { k?: unknown }).k : undefined
+    if (kind === 'x') return forget(res, parseOr400(forgetSchema, json), own, cors)
     const now = ctx.clock.now()
     const dryRun = req.headers[DRY_RUN] === '1'
     const store = dryRun ? undefined : ctx.store
@@ -155,7 +161,7 @@ export function collectRouter(ctx: AppContext): RequestHandler {
       const click = toClickInput(record, visitor, ip, userAgent, seen.inApp, now)
       await store?.saveClick(click)
     } else {
-      throw new HttpError(400, 'invalid_request', 'k: must be absent (click), "i" (identify) or "r" (pixel receipt)')
+      throw new HttpError(400, 'invalid_request', 'k: must be absent (click), "i" (identify), "r" (pixel receipt) or "x" (consent withdrawn)')
     }
     const answer: CollectAnswer & { dry_run?: true } = dryRun ? { v: visitor, dry_run: true } : { v: visitor }
     const body = JSON.stringify(answer)
@@ -168,6 +174,21 @@ export function collectRouter(ctx: AppContext): RequestHandler {
     }
     res.writeHead(200, cors ? Object.assign(headers, corsHeaders(cors)) : headers)
     res.end(body)
+  }
+
+  /**
+   * consent(false): the visitor cookie this collector set is expired, host-only and on the tag's
+   * cookie domain, since a collector on a subdomain of its own set one the page cannot delete.
+   * Nothing is stored, and nothing is deleted: that is a deletion request (POST /admin/deletions).
+   */
+  function forget(res: Response, record: z.output<typeof forgetSchema>, own: PublicOrigin, cors: string | undefined): void {
+    const secure = own.protocol === 'https:'
+    const domain = record.d && domainCovers(record.d, own.hostname) ? record.d.replace(/^\./, '') : undefined
+    const cookies = [expiredVisitorCookie(undefined, secure)]
+    if (domain) cookies.push(expiredVisitorCookie(domain, secure))
+    const headers = { 'Cache-Control': 'no-store', 'Set-Cookie': cookies }
+    res.writeHead(204, cors ? Object.assign(headers, corsHeaders(cors)) : headers)
+    res.end()
   }
 
   return (req, res, next) => {
@@ -298,6 +319,10 @@ function sameOriginVerdicts(): (pageOrigin: string, own: PublicOrigin) => boolea
 /** The visitor cookie, as res.cookie() wrote it (Expires to the second, so it is made once a second). */
 function visitorCookie(visitor: string, domain: string | undefined, secure: boolean): string {
   return `${VISITOR_COOKIE}=${visitor}; Max-Age=${COOKIE_MAX_AGE_MS / 1000}${domain ? `; Domain=${domain}` : ''}; Path=/; Expires=${cookieExpiry()}${secure ? '; Secure' : ''}; SameSite=Lax`
+}
+
+function expiredVisitorCookie(domain: string | undefined, secure: boolean): string {
+  return `${VISITOR_COOKIE}=; Max-Age=0${domain ? `; Domain=${domain}` : ''}; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT${secure ? '; Secure' : ''}; SameSite=Lax`
 }
 
 let expirySecond = -1

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'
 import Database from 'better-sqlite3'
-import { postClick, startTestCollector, startTestSandbox, type TestCollector, type TestSandbox } from '../harness.js'
+import { postClick, readRows, startTestCollector, startTestSandbox, type TestCollector, type TestSandbox } from '../harness.js'
 
 let sandbox: TestSandbox
 let collector: TestCollector
@@ -68,6 +68,22 @@ describe('collector endpoints', () => {
     assert.doesNotMatch(foreign.headers.get('set-cookie') ?? '', /Domain=/)
   })
 
+  test('consent withdrawn (k: "x"): the visitor cookie is expired host-only and on the cookie domain, and nothing is stored', async () => {
+    const before = readRows<{ n: number }>(collector.dbPath, 'SELECT (SELECT COUNT(*) FROM clicks) + (SELECT COUNT(*) FROM identities) + (SELECT COUNT(*) FROM pixel_receipts) AS n')[0]!.n
+    const r = await postClick(collector.url, { k: 'x', d: '127.0.0.1' }, { Cookie: 'cr_vid=server_visitor_0001' })
+    assert.equal(r.status, 204)
+    const cookies = r.headers.getSetCookie()
+    assert.equal(cookies.length, 2, cookies.join(' | '))
+    assert.match(cookies[0]!, /^cr_vid=; Max-Age=0; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Lax$/)
+    assert.match(cookies[1]!, /^cr_vid=; Max-Age=0; Domain=127\.0\.0\.1; Path=\//)
+    // A domain that does not cover the collector's host is not a cookie it could have set.
+    const foreign = await postClick(collector.url, { k: 'x', d: 'other.example' })
+    assert.deepEqual(foreign.headers.getSetCookie().map((c) => c.split(';')[0]), ['cr_vid='])
+    assert.equal((await postClick(collector.url, { k: 'x', d: 'not a domain!' })).status, 400)
+    const after = readRows<{ n: number }>(collector.dbPath, 'SELECT (SELECT COUNT(*) FROM clicks) + (SELECT COUNT(*) FROM identities) + (SELECT COUNT(*) FROM pixel_receipts) AS n')[0]!.n
+    assert.equal(after, before)
+  })
+
   test('identify records store the hashes; pixel receipts store the event, event_id and order key', async () => {
     const email = 'a'.repeat(64)
     const phone = 'b'.repeat(64)
@@ -78,7 +94,7 @@ describe('collector endpoints', () => {
       { k: 'i', v: 'ident_visitor_0001' },
       { k: 'i', v: 'ident_visitor_0001', e: 'raw@example.com' },
       { k: 'r', v: 'ident_visitor_0001', n: 'purchase', t: 1 },
-      { k: 'x', v: 'ident_visitor_0001' },
+      { k: 'z', v: 'ident_visitor_0001' },
     ]) {
       const r = await postClick(collector.url, bad)
       assert.equal(r.status, 400, JSON.stringify(bad))

@@ -14,8 +14,7 @@
  * problem in /admin/status; the webhook's URL, a secret, is never logged.
  */
 import { HOUR_MS, MINUTE_MS } from './clock.js';
-import { coverageDrops, COVERAGE_DROP } from './stats.js';
-import { MATCH_KEYS } from './store/rollups.js';
+import { coverageStates, COVERAGE_DROP } from './stats.js';
 /** How often the conditions are checked. */
 export const ALERT_CHECK_EVERY_MS = MINUTE_MS;
 /** Delivery retrying this long is an alert (a short outage heals by itself). */
@@ -26,26 +25,29 @@ const POST_TIMEOUT_MS = 10_000;
 /** The settings key of what was said last about each condition. */
 const STATE_KEY = 'alert_state';
 const percent = (share) => `${Math.round(share * 1000) / 10} %`;
-function coverageCondition(key, drop) {
-    const what = drop ? `${percent(drop.today)} of today's ${drop.todayEvents} server events carry it, against ${percent(drop.previous)} over the 7 days before` : '';
+function coverageCondition(coverage) {
+    const { key } = coverage;
+    const what = coverage.state === 'unknown' ? '' : `${percent(coverage.today)} of today's ${coverage.todayEvents} server events carry it, against ${percent(coverage.previous)} over the 7 days before`;
     return {
         key: `coverage_drop:${key}`,
-        active: drop !== undefined,
+        active: coverage.state === 'unknown' ? undefined : coverage.state === 'drop',
         started: `Fewer server events carry the ${key} match key: ${what}. TikTok matches fewer purchases to their ads. See the Overview's banner for the likely cause.`,
-        ended: `The ${key} match key is back within ${COVERAGE_DROP * 100} points of the 7 days before.`,
+        ended: `The ${key} match key is back within ${COVERAGE_DROP * 100} points of the 7 days before: ${what}.`,
     };
 }
 export async function currentConditions(deps) {
     const now = deps.clock.now();
     const delivery = deps.deliveryStatus();
-    const drops = await coverageDrops(deps.store, now);
+    const coverage = await coverageStates(deps.store, now);
     const retryingFor = delivery.state === 'retrying' && delivery.since !== undefined ? now - delivery.since : 0;
     return [
         {
             key: 'delivery_retrying',
             active: retryingFor > RETRYING_ALERT_AFTER_MS,
             started: `Delivery to TikTok has been retrying for ${Math.round(retryingFor / MINUTE_MS)} minutes${delivery.lastMessage ? ` (last answer: ${delivery.lastMessage})` : ''}. Events wait in the queue and nothing is lost, but TikTok sees no purchases until it answers again.`,
-            ended: 'Delivery to TikTok is no longer retrying: the waiting events are being sent.',
+            ended: delivery.state === 'auth_failing'
+                ? 'Delivery to TikTok is no longer retrying: TikTok now refuses the access token or the pixel code (see the next alert).'
+                : 'Delivery to TikTok is no longer retrying: the waiting events are being sent.',
         },
         {
             key: 'auth_failing',
@@ -53,7 +55,7 @@ export async function currentConditions(deps) {
             started: `TikTok refuses the access token or the pixel code${delivery.lastMessage ? ` (${delivery.lastMessage})` : ''}. Events wait until it is fixed: check CLICKRELAY_ACCESS_TOKEN and CLICKRELAY_PIXEL_CODE against TikTok Events Manager, then restart the collector.`,
             ended: 'TikTok accepts the access token and the pixel code again.',
         },
-        ...MATCH_KEYS.map((key) => coverageCondition(key, drops.find((d) => d.key === key))),
+        ...coverage.map(coverageCondition),
     ];
 }
 export function startAlerts(deps) {
@@ -93,7 +95,7 @@ export function startAlerts(deps) {
         for (const condition of await currentConditions(deps)) {
             const last = state[condition.key];
             const lastActive = last?.active ?? false;
-            if (condition.active === lastActive)
+            if (condition.active === undefined || condition.active === lastActive)
                 continue;
             // Within the hour of the last message about it, a change waits: if it is still a change then, it is said then.
             if (last && now - last.at < ALERT_QUIET_MS)

@@ -56,10 +56,12 @@ function coverageOf(day, rows) {
     return { day, events: sum('events'), keys: Object.fromEntries(MATCH_KEYS.map((key) => [key, sum(`key:${key}`)])) };
 }
 /**
- * The keys whose coverage today is more than COVERAGE_DROP below the 7 days before, each side
- * having at least COVERAGE_MIN_EVENTS server events (a quiet morning is no drop).
+ * Each key's coverage today against the 7 days before: `drop` when today's share is more than
+ * COVERAGE_DROP below (compared in tenths of a point, so that exactly 15 points is no drop),
+ * `held` otherwise, and `unknown` until both sides have COVERAGE_MIN_EVENTS server events (a
+ * quiet morning says nothing either way: it neither raises nor ends an alert).
  */
-export async function coverageDrops(store, now) {
+export async function coverageStates(store, now) {
     const days = lastDays(now, 8);
     const today = days.at(-1);
     const rows = await store.dailyCounts(days[0], today);
@@ -67,7 +69,15 @@ export async function coverageDrops(store, now) {
     const before = totals(rows.filter((row) => row.day !== today));
     const todayEvents = current('events');
     const previousEvents = before('events');
-    if (todayEvents < COVERAGE_MIN_EVENTS || previousEvents < COVERAGE_MIN_EVENTS)
-        return [];
-    return MATCH_KEYS.map((key) => ({ key, today: current(`key:${key}`) / todayEvents, previous: before(`key:${key}`) / previousEvents, todayEvents, previousEvents })).filter((c) => c.previous - c.today > COVERAGE_DROP);
+    return MATCH_KEYS.map((key) => {
+        if (todayEvents < COVERAGE_MIN_EVENTS || previousEvents < COVERAGE_MIN_EVENTS)
+            return { key, state: 'unknown' };
+        const shares = { today: current(`key:${key}`) / todayEvents, previous: before(`key:${key}`) / previousEvents };
+        const dropped = Math.round((shares.previous - shares.today) * 1000) > Math.round(COVERAGE_DROP * 1000);
+        return { key, state: dropped ? 'drop' : 'held', ...shares, todayEvents, previousEvents };
+    });
+}
+/** The keys whose coverage dropped today: the Overview's banners. */
+export async function coverageDrops(store, now) {
+    return (await coverageStates(store, now)).filter((c) => c.state === 'drop');
 }

@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDoctor } from '../doctor/doctor.js';
 import { formatReport } from '../doctor/report.js';
-import { ITEMS } from '../doctor/result.js';
+import { ITEMS, summarize } from '../doctor/result.js';
+import { statusChecks } from '../doctor/status.js';
+import { statusReport } from '../status.js';
 import { formatTag } from '../doctor/tag.js';
 import { domainCovers } from '../../../common/wire.js';
 import { describeOrigin, isAddressOrLocal, isLoopback, publicOrigin } from '../origin.js';
@@ -33,9 +35,8 @@ export const registerInstallPages = (pages, deps) => {
         if ('error' in asked) {
             return sendPage(res, 400, 'install', { ...installModel(req, res, deps, snippets, tag), checkUrl: given, checkError: asked.error });
         }
-        const role = principalOf(res).role;
-        const report = await installCheck(deps.ctx, req, asked.url, role);
-        deps.ctx.log.info({ url: asked.url.href, role, ok: report.ok, counts: report.counts }, 'install check run from the dashboard');
+        const report = await installCheck(deps.ctx, req, asked.url);
+        deps.ctx.log.info({ url: asked.url.href, role: principalOf(res).role, ok: report.ok, counts: report.counts }, 'install check run from the dashboard');
         sendPage(res, 200, 'install', { ...installModel(req, res, deps, snippets, tag), checkUrl: asked.url.href, check: checkModel(report) });
     });
     pages.get('/admin/install/secrets', deps.access.requirePage, (req, res) => {
@@ -130,6 +131,10 @@ function tagModel(req, ctx) {
         return { choices, errors, warnings: [], text: undefined };
     const warnings = [];
     const collectorHost = new URL(choices.endpoint || base).hostname;
+    // A link to this page can fill the form in: a data-endpoint that is not this collector would send the shop's clicks elsewhere.
+    if (choices.endpoint && !knownOrigins(req, ctx).includes(new URL(choices.endpoint).origin)) {
+        warnings.push(`data-endpoint sends the clicks to ${new URL(choices.endpoint).origin}, which is not this collector (${base}) nor an origin it is configured for. Leave it out unless that is your collector's address as the shop reaches it (then set CLICKRELAY_PUBLIC_URL to it).`);
+    }
     if (choices.cookieDomain && !isAddressOrLocal(collectorHost) && !domainCovers(choices.cookieDomain, collectorHost)) {
         warnings.push(`The collector on ${collectorHost} is not under ${choices.cookieDomain}: browsers refuse the cookie it sets for that domain. Run it on a subdomain of ${choices.cookieDomain}.`);
     }
@@ -205,6 +210,10 @@ function ownOrigins(req) {
         origins.push(`http://localhost:${port}`);
     return origins;
 }
+/** This collector's own origins and the ones it is configured for: where a tag's data-endpoint may point. */
+function knownOrigins(req, ctx) {
+    return [new URL(collectorBase(req, ctx)).origin, ...checkableOrigins(req, ctx), ...ownOrigins(req)];
+}
 /** The origins the check may fetch: the shop's as configured, the collector's public one, and in sandbox mode this process. */
 function checkableOrigins(req, ctx) {
     const origins = new Set();
@@ -273,33 +282,47 @@ function fetchConfiguredOnly(origins, deadline) {
         }
     };
 }
-/** The doctor's run from here: with the admin token for an admin, without it for the viewer. */
-async function installCheck(ctx, req, url, role) {
-    const adminToken = role === 'admin' ? ctx.config.adminToken : undefined;
+/**
+ * The doctor's run from here. It never sends the admin token, to anyone: the check runs inside the
+ * collector, so item 6 (delivery, refusals, problems) is this collector's own status, read in
+ * the process, when the page's tag reaches this collector; a tag that points at another one is
+ * said to, and that collector is checked with `npm run doctor` from the operator's machine.
+ */
+async function installCheck(ctx, req, url) {
     const report = await runDoctor({
         url,
-        adminToken,
         fetch: fetchConfiguredOnly(checkableOrigins(req, ctx), AbortSignal.timeout(CHECK_TIMEOUT_MS)),
         timeoutMs: REQUEST_TIMEOUT_MS,
     });
-    const checks = report.checks.map((check) => dashboardCheck(check, { role, tokenSet: Boolean(ctx.config.adminToken), reachedItem6: report.collect_url !== null }));
-    return { ...report, checks };
+    const checks = report.checks.filter((check) => !(check.id === 'admin.skipped' && report.collect_url)).map(dashboardCheck);
+    if (report.collect_url)
+        checks.push(...(await ownStatusChecks(ctx, req, new URL(report.collect_url))));
+    return summarize(report.url, { page_url: report.page_url, script_url: report.script_url, collect_url: report.collect_url }, checks);
+}
+/** Item 6 from this collector's own status, when the page's tag sends to this collector. */
+async function ownStatusChecks(ctx, req, collectUrl) {
+    // This collector: its public origin, and the address this request reached it at.
+    const own = [...new Set([ownPublicOrigin(req, ctx), describeOrigin(publicOrigin(req, undefined)), ...ownOrigins(req)])];
+    if (!own.includes(collectUrl.origin)) {
+        return [
+            {
+                item: 6,
+                id: 'admin.other_collector',
+                status: 'warn',
+                summary: `the page's tag sends to ${collectUrl.origin}, not to this collector (${own.join(', ')}): that collector's delivery was not read from here`,
+                fix: `if ${collectUrl.origin} is your collector too, check it with npm run doctor -- <the page> --admin-token <its token> from your machine; if the shop should use this one, paste the tag above`,
+            },
+        ];
+    }
+    return statusChecks(await statusReport(ctx), collectUrl, ctx.clock.now());
 }
 /** The doctor speaks to a command line; on this page some of its words change. */
-function dashboardCheck(check, run) {
+function dashboardCheck(check) {
     if (check.summary.includes(NOT_CONFIGURED)) {
         return {
             ...check,
             fix: 'from the dashboard the check reaches only the origins this collector is configured for: if that address is the shop\'s, add it to CLICKRELAY_ALLOWED_ORIGINS; if it is the collector\'s, set CLICKRELAY_PUBLIC_URL; restart. Or run npm run doctor from your own machine',
         };
-    }
-    if (check.id === 'admin.skipped' && run.reachedItem6) {
-        const reason = run.role === 'viewer'
-            ? 'run by the viewer, without the admin token: the viewer token cannot use it, so the collector\'s admin status was not read (an admin\'s check reads it; the Overview shows the same figures)'
-            : run.tokenSet
-                ? check.summary.replace(/^skipped: /, '')
-                : 'CLICKRELAY_ADMIN_TOKEN is not set, so there is no token to read the collector\'s admin status with (the Overview shows the same figures)';
-        return { ...check, summary: `skipped: ${reason}` };
     }
     return check;
 }

@@ -67,7 +67,15 @@ export async function checkAdmin(http, collectUrl, token, now) {
     if (response.status !== 200 || json === undefined) {
         return [one('fail', 'admin.status', `GET ${url.href}: ${statusText(response)}${error ? `: ${error.code}: ${error.message}` : ''}`, response.status === 404 ? 'the collector is older than the doctor (no /admin/status), or the proxy does not forward /admin/ to it' : 'check that the proxy forwards /admin/ to the collector')];
     }
-    const status = json;
+    return statusChecks(json, collectUrl, now);
+}
+/**
+ * Item 6's checks from the collector's status document (what GET /admin/status sends): the
+ * doctor's CLI reads it over HTTP with the admin token; the dashboard's install check reads its
+ * own collector's, in-process, and sends no token anywhere.
+ */
+export function statusChecks(status, collectUrl, now) {
+    const one = (state, id, summary, fix) => ({ item: 6, id, status: state, summary, ...(fix ? { fix } : {}) });
     const checks = [];
     if (status.mode === 'sandbox') {
         checks.push(one('warn', 'admin.mode', 'sandbox mode: events go to the built-in sandbox, never to TikTok', 'set CLICKRELAY_PIXEL_CODE, CLICKRELAY_ACCESS_TOKEN and CLICKRELAY_ORDER_SECRET (and CLICKRELAY_MODE=live) and restart'));

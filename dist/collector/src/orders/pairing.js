@@ -11,17 +11,16 @@
  * - `no_event_id`: with no event_id at all (the page called the pixel without an order key);
  * - `server_only`: never seen: the pixel was blocked or never fired.
  */
-export function pairingOf(orderEventId, serverEventName, sightings) {
-    if (!sightings.length)
-        return 'server_only';
-    const ours = sightings.filter((s) => s.eventId === orderEventId);
-    if (ours.some((s) => s.eventName === serverEventName))
+export function pairingOf(probes) {
+    if (probes.paired)
         return 'paired';
-    if (ours.length)
+    if (probes.ours)
         return 'different_event_name';
-    if (sightings.some((s) => s.eventId !== undefined))
+    if (probes.otherEventId)
         return 'other_event_id';
-    return 'no_event_id';
+    if (probes.noEventId)
+        return 'no_event_id';
+    return 'server_only';
 }
 export function pairingGroup(status) {
     if (status === 'paired' || status === 'server_only')

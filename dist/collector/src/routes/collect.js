@@ -53,14 +53,17 @@ const httpUrl = z
     ctx.addIssue({ code: 'custom', message: 'must be an absolute http(s) URL' });
     return z.NEVER;
 });
+const cookieDomainField = z.string().max(253).regex(/^\.?[a-z0-9.-]+$/i, 'must be a domain').optional();
 const clickSchema = z.object({
     k: z.undefined().optional(),
     v: visitorId,
     u: httpUrl,
     r: z.string().max(4096).optional(),
     p: z.string().max(256).regex(/^[\w.-]+$/, 'must be a _ttp cookie value').optional(),
-    d: z.string().max(253).regex(/^\.?[a-z0-9.-]+$/i, 'must be a domain').optional(),
+    d: cookieDomainField,
 });
+/** consent(false): the cookie is expired; `d` is the tag's data-cookie-domain. */
+const forgetSchema = z.object({ k: z.literal('x'), d: cookieDomainField });
 const identifySchema = z
     .object({ k: z.literal('i'), v: visitorId, e: sha256.optional(), h: sha256.optional() })
     .refine((r) => r.e || r.h, 'an identify record needs e (email hash) or h (phone hash)');
@@ -121,6 +124,8 @@ export function collectRouter(ctx) {
             throw new HttpError(400, 'invalid_json', 'request body is not valid JSON');
         }
         const kind = json && typeof json === 'object' ? json.k : undefined;
+        if (kind === 'x')
+            return forget(res, parseOr400(forgetSchema, json), own, cors);
         const now = ctx.clock.now();
         const dryRun = req.headers[DRY_RUN] === '1';
         const store = dryRun ? undefined : ctx.store;
@@ -146,7 +151,7 @@ export function collectRouter(ctx) {
             await store?.saveClick(click);
         }
         else {
-            throw new HttpError(400, 'invalid_request', 'k: must be absent (click), "i" (identify) or "r" (pixel receipt)');
+            throw new HttpError(400, 'invalid_request', 'k: must be absent (click), "i" (identify), "r" (pixel receipt) or "x" (consent withdrawn)');
         }
         const answer = dryRun ? { v: visitor, dry_run: true } : { v: visitor };
         const body = JSON.stringify(answer);
@@ -159,6 +164,21 @@ export function collectRouter(ctx) {
         };
         res.writeHead(200, cors ? Object.assign(headers, corsHeaders(cors)) : headers);
         res.end(body);
+    }
+    /**
+     * consent(false): the visitor cookie this collector set is expired, host-only and on the tag's
+     * cookie domain, since a collector on a subdomain of its own set one the page cannot delete.
+     * Nothing is stored, and nothing is deleted: that is a deletion request (POST /admin/deletions).
+     */
+    function forget(res, record, own, cors) {
+        const secure = own.protocol === 'https:';
+        const domain = record.d && domainCovers(record.d, own.hostname) ? record.d.replace(/^\./, '') : undefined;
+        const cookies = [expiredVisitorCookie(undefined, secure)];
+        if (domain)
+            cookies.push(expiredVisitorCookie(domain, secure));
+        const headers = { 'Cache-Control': 'no-store', 'Set-Cookie': cookies };
+        res.writeHead(204, cors ? Object.assign(headers, corsHeaders(cors)) : headers);
+        res.end();
     }
     return (req, res, next) => {
         if (req.method !== 'POST' || !COLLECT_PATH.test(req.path))
@@ -290,6 +310,9 @@ function sameOriginVerdicts() {
 /** The visitor cookie, as res.cookie() wrote it (Expires to the second, so it is made once a second). */
 function visitorCookie(visitor, domain, secure) {
     return `${VISITOR_COOKIE}=${visitor}; Max-Age=${COOKIE_MAX_AGE_MS / 1000}${domain ? `; Domain=${domain}` : ''}; Path=/; Expires=${cookieExpiry()}${secure ? '; Secure' : ''}; SameSite=Lax`;
+}
+function expiredVisitorCookie(domain, secure) {
+    return `${VISITOR_COOKIE}=; Max-Age=0${domain ? `; Domain=${domain}` : ''}; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT${secure ? '; Secure' : ''}; SameSite=Lax`;
 }
 let expirySecond = -1;
 let expiry = '';

@@ -9,6 +9,10 @@ export const MATCH_KEYS = ['email', 'phone', 'external_id', 'ttclid', 'ttp', 'ip
  * that order's.
  */
 export const ANONYMOUS_PIXEL_WINDOW_MS = HOUR_MS;
+/** The receipts (or orders) around a time that an anonymous pixel event and an order may pair across. */
+export function anonymousWindow(at) {
+    return { from: at - ANONYMOUS_PIXEL_WINDOW_MS, to: at + ANONYMOUS_PIXEL_WINDOW_MS };
+}
 /** 2026-06-14: the UTC day of a time in ms, as daily_counts keys it. */
 export function utcDay(ms) {
     return new Date(ms).toISOString().slice(0, 10);
@@ -24,27 +28,25 @@ export function sqliteRollups(db) {
     INSERT INTO daily_counts (day, metric, count) VALUES (@day, @metric, @by)
     ON CONFLICT (day, metric) DO UPDATE SET count = count + excluded.count`);
     const add = (at, metric, by = 1) => bump.run({ day: utcDay(at), metric, by });
-    // Whether a click record is its visitor's first with this ttclid (the one just stored counts): at most 2 read.
+    // Whether a click record is its visitor's first with this ttclid (the one just stored counts): read
+    // through the visitor's clicks, never the ttclid's (`+ttclid`), which a shared link makes thousands.
     const recordsOfAdClick = db.prepare(`
-    SELECT COUNT(*) AS n FROM (SELECT 1 FROM clicks WHERE visitor_id = @visitorId AND ttclid = @ttclid LIMIT 2)`);
+    SELECT COUNT(*) AS n FROM (SELECT 1 FROM clicks WHERE visitor_id = @visitorId AND +ttclid = @ttclid LIMIT 2)`);
     const rangeStmt = db.prepare(`SELECT day, metric, count FROM daily_counts WHERE day >= @from AND day <= @to ORDER BY day`);
     // Grouping by status tempts the planner into the events_due index, a scan of every event; this one reads the range only.
     const statusStmt = db.prepare(`SELECT status, COUNT(*) AS n FROM events INDEXED BY events_by_creation WHERE created_at >= @since GROUP BY status`);
-    // An order's sightings: receipts with its event_id, receipts naming its order key, and the
-    // anonymous order events of its browser around its acceptance.
-    const ORDER_EVENT_NAMES = JSON.stringify(ORDER_EVENTS);
-    const byEventId = db.prepare(`
-    SELECT event_name, event_id FROM pixel_receipts WHERE event_id = @eventId
-    UNION ALL SELECT event_name, event_id FROM pixel_receipts WHERE order_ref = @eventId`);
-    const anonymous = db.prepare(`
-    SELECT event_name, event_id FROM pixel_receipts
-    WHERE visitor_id = @visitorId AND event_id IS NULL AND order_key IS NULL AND received_at BETWEEN @from AND @to
-      AND event_name IN (SELECT value FROM json_each('${ORDER_EVENT_NAMES}'))`);
-    function sightingsOf(order) {
-        const rows = byEventId.all({ eventId: order.eventId });
-        if (order.visitorId)
-            rows.push(...anonymous.all({ visitorId: order.visitorId, from: order.receivedAt - ANONYMOUS_PIXEL_WINDOW_MS, to: order.receivedAt + ANONYMOUS_PIXEL_WINDOW_MS }));
-        return rows.map((r) => ({ eventName: r.event_name, eventId: r.event_id ?? undefined }));
+    const probes = db.prepare(`
+    SELECT EXISTS (SELECT 1 FROM pixel_receipts WHERE event_id = @eventId AND event_name = @eventName) AS paired,
+           EXISTS (SELECT 1 FROM pixel_receipts WHERE event_id = @eventId) AS ours,
+           EXISTS (SELECT 1 FROM pixel_receipts WHERE order_ref = @eventId AND event_id IS NOT NULL AND event_id != @eventId) AS other_event_id,
+           EXISTS (SELECT 1 FROM pixel_receipts WHERE order_ref = @eventId AND event_id IS NULL) AS by_key_without_id,
+           EXISTS (SELECT 1 FROM pixel_receipts WHERE visitor_id = @visitorId AND event_name = @eventName AND received_at BETWEEN @from AND @to
+                     AND event_id IS NULL AND order_key IS NULL) AS anonymous`);
+    function pairingOfOrder(order) {
+        // Without a server event (none is made without one today) the purchase event's name is the one to look for.
+        const eventName = order.serverEventName ?? 'Purchase';
+        const found = probes.get({ eventId: order.eventId, eventName, visitorId: order.visitorId ?? null, ...anonymousWindow(order.receivedAt) });
+        return pairingOf({ paired: found.paired === 1, ours: found.ours === 1, otherEventId: found.other_event_id === 1, noEventId: found.by_key_without_id === 1 || found.anonymous === 1 });
     }
     const ORDER_FACTS = `SELECT o.order_id, o.event_id, o.visitor_id, o.received_at, o.pixel_pairing,
     (SELECT event_name FROM events e WHERE e.order_id = o.order_id) AS server_event FROM orders o`;
@@ -69,7 +71,7 @@ export function sqliteRollups(db) {
         },
         /** The pairing a new order starts with, from the receipts already stored (the pixel often fires first). */
         pairingOfNewOrder(order) {
-            return pairingOf(order.eventId, order.serverEventName, sightingsOf(order));
+            return pairingOfOrder(order);
         },
         /** An order and its server event were stored. */
         orderAccepted(order) {
@@ -97,11 +99,13 @@ export function sqliteRollups(db) {
                     orders.push(row);
             }
             if (receipt.eventId === undefined && receipt.orderKey === undefined) {
-                orders.push(...ordersOfVisitor.all({ visitorId: receipt.visitorId, from: receipt.receivedAt - ANONYMOUS_PIXEL_WINDOW_MS, to: receipt.receivedAt + ANONYMOUS_PIXEL_WINDOW_MS }));
+                orders.push(...ordersOfVisitor.all({ visitorId: receipt.visitorId, ...anonymousWindow(receipt.receivedAt) }));
             }
             for (const row of orders) {
-                const order = { eventId: row.event_id, visitorId: row.visitor_id ?? undefined, receivedAt: row.received_at, serverEventName: row.server_event ?? undefined };
-                const pairing = pairingOf(order.eventId, order.serverEventName, sightingsOf(order));
+                // Paired is final: no receipt can unpair an order.
+                if (row.pixel_pairing === 'paired')
+                    continue;
+                const pairing = pairingOfOrder({ eventId: row.event_id, visitorId: row.visitor_id ?? undefined, receivedAt: row.received_at, serverEventName: row.server_event ?? undefined });
                 if (pairing === row.pixel_pairing)
                     continue;
                 setPairing.run({ pairing, orderId: row.order_id });

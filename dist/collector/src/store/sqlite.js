@@ -10,7 +10,7 @@ import { attributeNow } from '../attribution/attribute.js';
 import { SQL_DIR } from '../paths.js';
 import { startCheckpointer } from './checkpointer.js';
 import { groupCommit } from './group-commit.js';
-import { orderRefOf, sqliteRollups } from './rollups.js';
+import { anonymousWindow, orderRefOf, sqliteRollups } from './rollups.js';
 export function migrate(db, dir = SQL_DIR) {
     const files = readdirSync(dir)
         .filter((f) => /^\d{3}_[\w-]+\.sql$/.test(f))
@@ -240,7 +240,7 @@ export function sqliteStore(db) {
     const readSetting = db.prepare(`SELECT value FROM settings WHERE key = @key`);
     const upsertSetting = db.prepare(`INSERT INTO settings (key, value) VALUES (@key, @value) ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
     const ORDER_REPORT = `
-    SELECT o.rowid AS row, o.order_id, o.event_id, o.value, o.currency, o.event_time_s, o.received_at, o.linked_by, o.attribution_rule, o.click_id, o.source, o.provenance, o.pixel_pairing, c.*,
+    SELECT o.rowid AS row, o.order_id, o.event_id, o.value, o.currency, o.event_time_s, o.received_at, o.linked_by, o.attribution_rule, o.click_id, o.source, o.provenance, o.pixel_pairing, o.visitor_id AS order_visitor_id, c.*,
            e.id AS event_row, e.event_name, e.status, e.attempts, e.last_error, e.delivered_at, e.test_event_code
     FROM orders o LEFT JOIN clicks c ON c.id = o.click_id LEFT JOIN events e ON e.order_id = o.order_id`;
     const orderReport = db.prepare(`${ORDER_REPORT} WHERE o.order_id = @orderId`);
@@ -276,7 +276,9 @@ export function sqliteStore(db) {
                     testEventCode: opt(row.test_event_code),
                 },
             pixelPairing: row.pixel_pairing ?? 'server_only',
-            pixelEvents: pixelEventsOf.all({ eventId: row.event_id }).map((r) => ({ eventName: r.event_name, eventId: opt(r.event_id), receivedAt: r.received_at })),
+            pixelEvents: pixelEventsOf
+                .all({ eventId: row.event_id, eventName: row.event_name ?? 'Purchase', visitorId: row.order_visitor_id, ...anonymousWindow(row.received_at) })
+                .map((r) => ({ eventName: r.event_name, eventId: opt(r.event_id), receivedAt: r.received_at })),
         };
     };
     // Operator views and replay. The filter is one statement with optional terms.
@@ -383,9 +385,16 @@ export function sqliteStore(db) {
         deliveredAt: opt(row.delivered_at),
         nextAttemptAt: row.next_attempt_at,
     });
-    // The pixel's order events for an order: with its event_id, or naming its order key.
+    // The pixel's order events for an order, as its pairing saw them (rollups.ts): with its event_id,
+    // naming its order key, or anonymous from its browser around it under the server event's name.
+    // The first 50: the page shows why, and receipts are anyone's to send.
     const pixelEventsOf = db.prepare(`
-    SELECT event_name, event_id, received_at FROM pixel_receipts WHERE event_id = @eventId OR order_ref = @eventId ORDER BY id`);
+    SELECT event_name, event_id, received_at FROM (
+      SELECT id, event_name, event_id, received_at FROM pixel_receipts WHERE event_id = @eventId
+      UNION SELECT id, event_name, event_id, received_at FROM pixel_receipts WHERE order_ref = @eventId
+      UNION SELECT id, event_name, event_id, received_at FROM pixel_receipts
+        WHERE visitor_id = @visitorId AND event_name = @eventName AND received_at BETWEEN @from AND @to AND event_id IS NULL AND order_key IS NULL)
+    ORDER BY id LIMIT 50`);
     // Retention works in chunks of rows, each one short transaction, the oldest rows first.
     const purgeDeletes = [
         ['clicks', db.prepare(`DELETE FROM clicks WHERE rowid IN (SELECT rowid FROM clicks WHERE captured_at < @cutoff ORDER BY captured_at LIMIT @limit)`)],

@@ -51,7 +51,11 @@ export interface RangeStats {
   ordersWithTtclid: number
   linked: Record<LinkKind, number>
   pairing: Record<PairingGroup, number>
-  /** The range's server events by status now: delivered, waiting (pending, sending), failed (failed, expired). */
+  /**
+   * The range's server events by status now: waiting (pending, sending), failed (failed, expired),
+   * and delivered, the rest of the events made in the range (an event a deletion request removed
+   * still counts there).
+   */
   delivery: { delivered: number; waiting: number; failed: number }
   events: number
   coverage: Record<MatchKey, number>
@@ -64,8 +68,11 @@ export async function rangeStats(store: Store, range: RangeName, now: number): P
   const sum = totals(rows)
   const pairing: Record<PairingGroup, number> = { paired: 0, server_only: 0, unpaired: 0 }
   for (const status of PAIRING_STATUSES) pairing[pairingGroup(status)] += sum(`pairing:${status}`)
-  const statuses = await store.eventStatusCounts(Date.parse(`${days[0]}T00:00:00Z`))
+  // Delivered is what was made less what is not delivered: the rest are few, and counted where they are.
+  const statuses = await store.notDeliveredCounts(Date.parse(`${days[0]}T00:00:00Z`))
   const count = (...names: Array<keyof typeof statuses>) => names.reduce((n, name) => n + (statuses[name] ?? 0), 0)
+  const waiting = count('pending', 'sending')
+  const failed = count('failed', 'expired')
   return {
     range,
     days,
@@ -75,7 +82,7 @@ export async function rangeStats(store: Store, range: RangeName, now: number): P
     ordersWithTtclid: sum('orders_with_ttclid'),
     linked: Object.fromEntries(LINK_KINDS.map((kind) => [kind, sum(`linked:${kind}`)])) as Record<LinkKind, number>,
     pairing,
-    delivery: { delivered: count('delivered'), waiting: count('pending', 'sending'), failed: count('failed', 'expired') },
+    delivery: { delivered: Math.max(0, sum('events') - waiting - failed), waiting, failed },
     events: sum('events'),
     coverage: Object.fromEntries(MATCH_KEYS.map((key) => [key, sum(`key:${key}`)])) as Record<MatchKey, number>,
     coverageByDay: days.map((day) => coverageOf(day, rows.filter((row) => row.day === day))),

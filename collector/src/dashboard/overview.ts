@@ -1,12 +1,12 @@
 /**
  * The Overview page's figures, in words: the range's numbers from the daily counts (../stats.ts),
- * and the collector's state now from the status report GET /admin/status sends (../status.ts),
+ * and the collector's state now as GET /admin/status reports it (../status.ts, collectorState),
  * never counted a second time.
  */
 import type { CoverageDrop, RangeName, RangeStats } from '../stats.js'
 import { RANGES } from '../stats.js'
 import { MATCH_KEYS, type MatchKey } from '../store/rollups.js'
-import type { StatusReport } from '../status.js'
+import type { CollectorState } from '../status.js'
 import type { LinkKind } from '../attribution/types.js'
 
 const STATES = {
@@ -73,7 +73,7 @@ function chartData(stats: RangeStats) {
   }
 }
 
-export function overviewModel(report: StatusReport, stats: RangeStats, drops: CoverageDrop[], now: number) {
+export function overviewModel(report: CollectorState, stats: RangeStats, drops: CoverageDrop[], now: number) {
   const d = report.delivery
   const answer = [d.last_http_status !== null && `HTTP ${d.last_http_status}`, d.last_code !== null && `code ${d.last_code}`, d.last_message].filter(Boolean).join(', ')
   const refusals = Object.entries(report.refusals.last_24h).map(([reason, n]) => ({ reason, count: n }))

@@ -698,8 +698,8 @@ export function sqliteStore(db: Database.Database): Store {
     async dailyCounts(from, to): Promise<DailyCount[]> {
       return rollups.dailyCounts(from, to)
     },
-    async eventStatusCounts(since) {
-      return rollups.eventStatusCounts(since)
+    async notDeliveredCounts(since) {
+      return rollups.notDeliveredCounts(since)
     },
     async queueStats(): Promise<QueueStats> {
       const row = stats.get()

@@ -386,8 +386,8 @@ export interface Store {
   putSetting(key: string, value: string): Promise<void>
   /** The Overview's daily counts (rollups.ts) of the UTC days `from` to `to` (YYYY-MM-DD), both included. */
   dailyCounts(from: string, to: string): Promise<DailyCount[]>
-  /** The server events created since `since` (ms), by their status now. */
-  eventStatusCounts(since: number): Promise<Partial<Record<EventStatus, number>>>
+  /** The server events created since `since` (ms) that are not delivered (pending, sending, failed, expired), by their status now. */
+  notDeliveredCounts(since: number): Promise<Partial<Record<EventStatus, number>>>
   findOrder(orderId: string): Promise<OrderReport | undefined>
   /** The orders an operator asked for, newest first, each through an index and at most `limit`. */
   listOrders(query: OrderQuery): Promise<OrderPage>

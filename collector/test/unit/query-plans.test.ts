@@ -59,7 +59,7 @@ const HOT: Array<[string, RegExp]> = [
   ['collect: orders of a browser around an anonymous receipt', /FROM orders o WHERE o\.visitor_id = @visitorId/],
   ['rollups: a daily count', /INSERT INTO daily_counts\b/],
   ['overview: daily counts of a range', /FROM daily_counts WHERE day >= @from/],
-  ['overview: events by status since', /FROM events INDEXED BY events_by_creation/],
+  ['overview: events not delivered since', /FROM events WHERE status IN \('pending', 'sending', 'failed', 'expired'\) AND created_at >= @since/],
   ['order page: pixel events of an order', /ORDER BY id LIMIT 50/],
 ]
 
@@ -72,6 +72,7 @@ const INDEX_FOR: Array<[string, RegExp, RegExp[]]> = [
   ['collect: first record of an ad click', /visitor_id = @visitorId AND \+?ttclid = @ttclid LIMIT 2/, [/clicks USING INDEX clicks_by_visitor/]],
   ['collect: pixel pairing probes', /AS paired/, [/pixel_receipts USING (COVERING )?INDEX pixel_receipts_by_event_id \(event_id=\? AND event_name=\?\)/, /pixel_receipts_by_order_ref \(order_ref=\? AND event_id/, /pixel_receipts USING (COVERING )?INDEX pixel_receipts_anonymous \(visitor_id=\? AND event_name=\? AND received_at>\? AND received_at<\?\)/]],
   ['order page: pixel events of an order', /ORDER BY id LIMIT 50/, [/pixel_receipts_by_event_id/, /pixel_receipts_by_order_ref/, /pixel_receipts_anonymous/]],
+  ['overview: events not delivered since', /status IN \('pending', 'sending', 'failed', 'expired'\) AND created_at >= @since/, [/events USING COVERING INDEX events_by_status_creation \(status=\? AND created_at>\?\)/]],
 ]
 
 const oneLine = (sql: string) => sql.replace(/\s+/g, ' ').trim()

@@ -10,6 +10,7 @@ export const SCRIPTS = [
   { input: 'client/src/index.ts', file: 'dist/cr.js' },
   { input: 'client/src/cr-shopify.ts', file: 'dist/cr-shopify.js' },
   { input: 'client/src/cr-stripe-links.ts', file: 'dist/cr-stripe-links.js' },
+  { input: 'client/src/cr-identify.ts', file: 'dist/cr-identify.js' },
 ]
 
 function script({ input, file }) {

@@ -29,5 +29,5 @@ test('a reloaded thank-you page and a resent webhook still make one purchase, co
   await expectReceived(request, eventId, 'server', [{ eventId }])
   await expectReport(request, eventId, { counted_once: true, paired: true, events: [{ event: 'Purchase', server: 1, pixel: 2, counted: 1, merged: true, test: false }] })
   expect(query(`SELECT COUNT(*) AS n FROM events WHERE order_id = ?`, orderId)).toEqual([{ n: 1 }])
-  expect((await orderReport(request, orderId)).pixel.status).toBe('paired')
+  await expect.poll(async () => (await orderReport(request, orderId)).pixel.status).toBe('paired')
 })

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 export const DIST = join(ROOT, 'dist')
 /** What rollup writes into dist/; everything else there is the collector build. */
-export const ROLLUP_OUTPUT = ['cr.js', 'cr-shopify.js', 'cr-stripe-links.js']
+export const ROLLUP_OUTPUT = ['cr.js', 'cr-shopify.js', 'cr-stripe-links.js', 'cr-identify.js']
 export const ENTRY = join(DIST, 'collector', 'src', 'main.js')
 /** The JavaScript, then the declarations of the `clickrelay/sign` export. */
 const CONFIGS = ['collector/tsconfig.json', 'collector/tsconfig.sign.json']

@@ -1,4 +1,5 @@
 /** What in a URL is worth a click record, and noticing URL changes in single-page storefronts. */
+import { later, quietly } from './quietly.js'
 
 /** A ttclid or any UTM parameter in a query string. */
 const CAMPAIGN = /[?&](ttclid|utm_(source|medium|campaign|content|term))=/
@@ -13,20 +14,35 @@ export function hasCampaign(url: string): boolean {
  */
 export function landingUrl(): string {
   const href = location.href
-  const entry = performance.getEntriesByType && performance.getEntriesByType('navigation')[0]
-  return entry && hasCampaign(entry.name) && !hasCampaign(href) ? entry.name : href
+  const entry = quietly(() => performance.getEntriesByType('navigation')[0])
+  if (entry && hasCampaign(entry.name) && !hasCampaign(href)) return entry.name
+  return href
 }
 
-/** Calls `fn` after every pushState, replaceState and popstate. */
-export function onUrlChange(fn: () => void): void {
-  const h = history
-  ;(['pushState', 'replaceState'] as const).forEach((method) => {
-    const original = h[method]
-    h[method] = function (this: History) {
-      const result = original.apply(this, arguments as unknown as Parameters<History['pushState']>)
-      fn()
+type HistoryMethod = History['pushState']
+
+/**
+ * Calls `onChange` with the new URL after every pushState, replaceState and popstate, in a task of
+ * its own. The URL is read at once, in the page's call: a router may push a ttclid and replace
+ * it again before that task runs. The page's own call goes first, exactly once, and its result
+ * or exception reaches the page as if this script were not there; a router that wraps these
+ * methods before or after us keeps working.
+ */
+export function onUrlChange(onChange: (url: string) => void): void {
+  function changed(): void {
+    const url = location.href
+    later(() => onChange(url))
+  }
+  for (const name of ['pushState', 'replaceState'] as const) {
+    const original: HistoryMethod = history[name]
+    const hooked: HistoryMethod = function (this: History, ...args) {
+      const result = original.apply(this, args)
+      quietly(changed)
       return result
     }
-  })
-  addEventListener('popstate', fn)
+    quietly(() => {
+      history[name] = hooked
+    })
+  }
+  addEventListener('popstate', changed)
 }

@@ -1,31 +1,35 @@
 /**
- * ClickRelay on-page script. One page load, top to bottom:
- * find our own tag and read its data- attributes; note the landing URL; publish
+ * ClickRelay on-page script (dist/cr.js). One page load, top to bottom:
+ * find our own tag and read what it asks for; note the landing URL; publish
  * `window.clickrelay`; start pairing the TikTok pixel with the server; hook single-page
- * navigations. Then, each in a task of its own: recall the visitor (cookie, else storage);
- * decide whether the visit brings something new (a first visit, a ttclid or UTMs, a new _ttp)
- * and write the ID; send the click record. For 30 seconds keep looking for a _ttp the pixel
+ * navigations. Then, each in a task of its own: recall the visitor and put back a lost copy of
+ * its ID; decide whether the visit brings something new (a first visit, a ttclid or UTMs, a new
+ * _ttp) and write the ID; send the click record. For 30 seconds keep looking for a _ttp the pixel
  * sets later (one that appears after that is sent by the next page). Last, load the platform
- * add-ons the tag asks for (`data-platform="shopify"`: cr-shopify.js; `data-stripe-links`:
- * cr-stripe-links.js), which work through `window.clickrelay` like any page code.
- * Cookies, storage and the network are slow to touch the first time on a phone; one task for
- * all of it was a long task there (over 50 ms; see `bench/script-cost.ts`). What must happen at
- * once, does: the URL is read before the page can rewrite it, and the pixel is watched before
- * the page can fire an order event.
- * Nothing here may throw into the page or block it; a missing browser API disables only what needs it.
+ * add-ons the tag asks for, which work through `window.clickrelay` like any page code.
+ *
+ * Cookies, storage and the network are slow to touch the first time on a phone, so each touch
+ * waits for a task of its own. What must happen at once, does: the URL is read before the page
+ * can rewrite it, and the pixel is watched before the page can fire an order event.
+ *
+ * Nothing here may throw into the page or block it: a missing or refusing browser API disables
+ * only what needs it (quietly.ts).
  */
 import { eventId } from '../../common/event-id.js'
-import { VISITOR_ID_PATTERN, type WireRecord } from '../../common/wire.js'
+import type { WireRecord } from '../../common/wire.js'
 import type { ClickRelay } from '../clickrelay.js'
 import { callBack, install } from './api.js'
 import { hasCampaign, landingUrl, onUrlChange } from './capture.js'
-import { hashOf, normalizeEmail, normalizePhone, sha256 } from './hash.js'
-import { cookie, forgetId, keepId, newId, storedId } from './identity.js'
-import { flushReceipts, track, watchPixel } from './pixel.js'
+import { consentEra, consentGranted, giveConsent, requireConsent, withdrawConsent } from './consent.js'
+import { loadIdentify } from './identify.js'
+import { identifyToPixel, track, watchPixel, type Receipt } from './pixel.js'
+import { later, quietly } from './quietly.js'
 import { send } from './send.js'
+import { readCookie } from './cookies.js'
 import { load, save } from './storage.js'
+import { consentRequired, cookieDomain, endpoint, loadBeside, phoneCountry, readTag, shopify, stripeLinks } from './tag.js'
+import { adoptVisitor, ensureVisitor, forgetVisitor, knownVisitor, restoreVisitor, setCookieDomain } from './visitor.js'
 
-const CONSENT_KEY = 'cr_consent'
 /** The last _ttp sent, so that a new one is sent once. */
 const TTP_KEY = 'cr_ttp'
 /** Seconds to keep looking for a _ttp the pixel sets after this script ran. */
@@ -33,108 +37,131 @@ const TTP_CHECKS = 30
 
 const script = document.currentScript as HTMLScriptElement | null
 if (script) {
-  try {
-    start(script.dataset, script.src)
-  } catch (e) {
-    // never break the merchant's page
-  }
+  quietly(() => {
+    readTag(script)
+    start()
+  })
 }
 
-function start(data: DOMStringMap, src: string): void {
-  // Beside the script by default, so a collector mounted under /cr/ is reached at /cr/collect.
-  const endpoint = data.endpoint ? data.endpoint.replace(/\/+$/, '') + '/collect' : new URL('collect', src).href
-  const cookieDomain = data.cookieDomain
+function start(): void {
   const landing = landingUrl()
-  /** The visitor, recalled from cookie or storage on first need. */
-  let visitor: string | undefined
-  let recalled: unknown
-  const known = (): string | undefined => (recalled ? visitor : ((recalled = 1), (visitor = storedId())))
-  let consented: boolean | undefined
-  const granted = (): boolean => (consented != null ? consented : (consented = data.consent != 'required' || load(CONSENT_KEY) == '1'))
-  let lastUrl: string | undefined
+  requireConsent(consentRequired)
+  setCookieDomain(cookieDomain)
+  /** The withdrawal's request to the collector: what is sent after it waits for it, so that no answer brings the old ID back. */
+  let forgetting: Promise<unknown> = Promise.resolve()
+  /** Requests on their way: a withdrawal waits for their answers, whose Set-Cookie would otherwise outlive it. */
+  const inFlight: Array<Promise<unknown>> = []
+  /** The last URL with a ttclid or UTMs sent, and the _ttp of the request still in flight. */
+  let lastCampaignUrl: string | undefined
   let ttpInFlight: string | undefined
 
-  const id = (): string => {
-    keepId((visitor = known() || newId()), cookieDomain)
-    return visitor
-  }
-  const post = (record: WireRecord, then?: () => void): void =>
-    send(endpoint, record, (answer) => {
-      answer.v != visitor && VISITOR_ID_PATTERN.test(answer.v) && keepId((visitor = answer.v), cookieDomain)
-      then && then()
+  /**
+   * Sends a record; when the collector answers, keeps the visitor ID it names and runs
+   * `onStored`. An answer to a record sent before consent last changed writes nothing: a
+   * withdrawal is final, whatever was still on its way.
+   */
+  function post(record: WireRecord, onStored?: () => void): void {
+    const era = consentEra()
+    const request = forgetting.then(() => send(endpoint, record))
+    inFlight.push(request)
+    request.then((answer) => {
+      inFlight.splice(inFlight.indexOf(request), 1)
+      if (!answer || !answer.v || era != consentEra() || !consentGranted()) return
+      adoptVisitor(answer.v)
+      if (onStored) onStored()
     })
+  }
 
   /**
-   * Sends a click record when consent allows and the URL or the _ttp cookie is news. A _ttp
-   * counts as sent once the collector has answered: a request lost as the page closed is
-   * repeated on the next page rather than forgotten. The request goes in a task of its own.
+   * Sends a click record when consent allows and the visit brings something new: a first
+   * visit, a URL with a ttclid or UTMs not sent yet, or a _ttp not sent yet. A _ttp counts as
+   * sent once the collector has answered: a request lost as the page closed is repeated on the
+   * next page rather than forgotten.
    */
-  function capture(url: string, firstVisit?: boolean): void {
-    const ttp = cookie('_ttp')
-    if (granted() && (firstVisit || (hasCampaign(url) && url != lastUrl) || (ttp && ttp != load(TTP_KEY) && ttp != ttpInFlight))) {
-      lastUrl = url
-      ttpInFlight = ttp
-      const record: WireRecord = { v: id(), u: url, r: document.referrer || undefined, p: ttp, d: cookieDomain }
-      setTimeout(() => post(record, () => save(TTP_KEY, ttp)))
-    }
+  function capture(url: string, firstVisit: boolean): void {
+    if (!consentGranted()) return
+    const ttp = readCookie('_ttp')
+    const newCampaign = hasCampaign(url) && url != lastCampaignUrl
+    const newTtp = ttp != null && ttp != load(TTP_KEY) && ttp != ttpInFlight
+    if (!firstVisit && !newCampaign && !newTtp) return
+    lastCampaignUrl = url
+    ttpInFlight = ttp
+    const record: WireRecord = { v: ensureVisitor(), u: url, r: document.referrer || undefined, p: ttp, d: cookieDomain }
+    later(() => post(record, () => save(TTP_KEY, ttp)))
   }
-  const captureLanding = () => capture(landing, !known())
+
+  function captureLanding(): void {
+    capture(landing, !knownVisitor())
+  }
+
+  function captureNow(url: string): void {
+    capture(url, false)
+  }
+
+  function reportReceipt(receipt: Receipt): void {
+    if (!consentGranted()) return
+    const [name, pixelEventId, orderKey, time] = receipt
+    post({ k: 'r', v: ensureVisitor(), n: name, i: pixelEventId, o: orderKey, t: time })
+  }
+
+  function withdraw(): void {
+    const hadConsent = consentGranted() || knownVisitor() != null
+    withdrawConsent()
+    forgetVisitor()
+    save(TTP_KEY)
+    // A collector on a subdomain of its own set a host-only cookie there, which this page cannot
+    // delete: the collector expires it, once the answers still on their way (whose Set-Cookie
+    // would bring it back) are in. Only where there was something to forget, not on every page.
+    if (hadConsent) forgetting = Promise.all(inFlight).then(() => send(endpoint, { k: 'x', d: cookieDomain }))
+  }
+
+  function identify(fields: { email?: string; phone?: string }): Promise<void> {
+    if (!consentGranted()) return Promise.resolve()
+    const era = consentEra()
+    return loadIdentify()
+      .then((run) =>
+        run(fields, phoneCountry, ensureVisitor(), (record, pixelFields) => {
+          if (era != consentEra()) return
+          if (record) post(record)
+          identifyToPixel(pixelFields)
+        }),
+      )
+      .catch(() => undefined)
+  }
 
   const api: ClickRelay = {
     // Undefined without consent, as documented, even where a cookie outlived the stored choice: the add-ons rely on it.
-    visitorId: () => (granted() ? known() : undefined),
+    visitorId: () => (consentGranted() ? knownVisitor() : undefined),
     eventId,
     track,
     ready: (fn) => callBack(fn, api),
-    identify: (fields) =>
-      granted() && crypto.subtle
-        ? Promise.all([hashOf(fields.email, normalizeEmail), hashOf(fields.phone, (p) => normalizePhone(p, data.phoneCountry)), sha256(id())])
-            .then(([email, phone, externalId]) => {
-              ;(email || phone) && post({ k: 'i', v: id(), e: email, h: phone })
-              const ttq = (window as unknown as { ttq?: { identify?: (fields: object) => void } }).ttq
-              ttq && ttq.identify && ttq.identify({ email, phone_number: phone, external_id: externalId })
-            })
-            .catch(() => {})
-        : Promise.resolve(),
+    identify: (fields) => identify(fields),
     consent(given) {
-      consented = given
       if (given) {
-        save(CONSENT_KEY, '1')
-        captureLanding()
+        giveConsent()
+        quietly(captureLanding)
       } else {
-        forgetId(cookieDomain)
-        save(CONSENT_KEY)
-        save(TTP_KEY)
-        visitor = undefined
-        recalled = 1
+        quietly(withdraw)
       }
     },
   }
   install(api)
 
-  watchPixel(([name, pixelEventId, orderKey, time]) => granted() && post({ k: 'r', v: id(), n: name, i: pixelEventId, o: orderKey, t: time }))
-  onUrlChange(() => capture(location.href))
+  watchPixel(reportReceipt)
+  onUrlChange(captureNow)
   // Reading cookies and storage in one task, writing them in the next, the request in a third: each stays short on a slow phone.
-  setTimeout(() => {
-    // Put back whichever of cookie and storage was lost.
-    granted() && known() && keepId(visitor!, cookieDomain)
-    setTimeout(captureLanding)
+  later(() => {
+    if (consentGranted()) restoreVisitor()
+    later(captureLanding)
   })
   let checks = 0
   const timer = setInterval(() => {
-    capture(location.href)
-    flushReceipts()
-    ++checks < TTP_CHECKS || clearInterval(timer)
+    quietly(() => captureNow(location.href))
+    checks++
+    if (checks >= TTP_CHECKS) clearInterval(timer)
   }, 1000)
 
   // Platform add-ons, only where the tag asks for them: every other shop pays for these two lines alone.
-  if (data.platform == 'shopify') loadAddOn('cr-shopify.js', src)
-  if (data.stripeLinks != null) loadAddOn('cr-stripe-links.js', src)
-}
-
-/** Loads an add-on from beside this script (it finds `window.clickrelay` already published). */
-function loadAddOn(file: string, src: string): void {
-  const tag = document.createElement('script')
-  tag.src = new URL(file, src).href
-  document.head.append(tag)
+  if (shopify) loadBeside('cr-shopify.js')
+  if (stripeLinks) loadBeside('cr-stripe-links.js')
 }

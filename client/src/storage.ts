@@ -1,16 +1,21 @@
-/** localStorage that never throws: it is missing or refuses writes in private modes, sandboxed frames and full disks. */
-export function load(key: string): string | null {
+/**
+ * localStorage that never throws: it is missing or refuses access in private modes, sandboxed
+ * frames (a SecurityError on the first touch) and full disks.
+ */
+
+export function load(key: string): string | undefined {
   try {
-    return localStorage.getItem(key)
+    return localStorage.getItem(key) || undefined
   } catch (e) {
-    return null
+    return undefined
   }
 }
 
 /** Stores `value`, or removes the key when there is none. */
-export function save(key: string, value?: string | null): void {
+export function save(key: string, value?: string): void {
   try {
-    value == null ? localStorage.removeItem(key) : localStorage.setItem(key, value)
+    if (value == null) localStorage.removeItem(key)
+    else localStorage.setItem(key, value)
   } catch (e) {
     // storage unavailable: the cookie alone carries the visitor
   }

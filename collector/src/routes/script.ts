@@ -1,7 +1,7 @@
 /**
- * GET /cr.js: the built on-page script (public), and beside it the add-ons cr.js loads when its
- * tag asks for them: GET /cr-shopify.js (data-platform="shopify") and GET /cr-stripe-links.js
- * (data-stripe-links). Each cached for an hour by browsers and CDNs, revalidated by ETag.
+ * GET /cr.js: the built on-page script (public), and beside it the files cr.js loads when needed:
+ * GET /cr-shopify.js (data-platform="shopify"), GET /cr-stripe-links.js (data-stripe-links) and
+ * GET /cr-identify.js (the first identify() call). Each cached for an hour by browsers and CDNs, revalidated by ETag.
  */
 import { Router } from 'express'
 import { existsSync, readFileSync } from 'node:fs'
@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path'
 import { SCRIPT_FILE } from '../paths.js'
 
 /** The files rollup builds into dist/ (rollup.config.mjs), each served at /<name>. */
-export const SCRIPT_NAMES = ['cr.js', 'cr-shopify.js', 'cr-stripe-links.js']
+export const SCRIPT_NAMES = ['cr.js', 'cr-shopify.js', 'cr-stripe-links.js', 'cr-identify.js']
 
 export function scriptRouter(): Router {
   const router = Router()

@@ -27,7 +27,7 @@ import { isSha256 } from '../hashing.js';
 import { createReplays } from '../replay.js';
 import { DASHBOARD_ASSETS, UPLOT_DIST } from '../paths.js';
 import { coverageDrops, rangeStats, RANGES } from '../stats.js';
-import { statusReport } from '../status.js';
+import { collectorState } from '../status.js';
 import { principalOf, TooManyLogins } from './access.js';
 import { cursorText, orderAddress, orderDetail, orderQuery, orderRow, readCursor, readSearch, searchAddress } from './orders.js';
 import { overviewModel } from './overview.js';
@@ -103,7 +103,7 @@ export function dashboardRouter(ctx, access) {
         if (typeof range !== 'string' || !Object.hasOwn(RANGES, range))
             throw new HttpError(400, 'invalid_request', 'range: must be today, 7d or 28d');
         const now = ctx.clock.now();
-        const report = await statusReport(ctx);
+        const report = await collectorState(ctx);
         const stats = await rangeStats(ctx.store, range, now);
         const drops = await coverageDrops(ctx.store, now);
         sendPage(res, 200, 'overview', { ...context(req, res), ...overviewModel(report, stats, drops, now) });

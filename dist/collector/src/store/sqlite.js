@@ -614,8 +614,8 @@ export function sqliteStore(db) {
         async dailyCounts(from, to) {
             return rollups.dailyCounts(from, to);
         },
-        async eventStatusCounts(since) {
-            return rollups.eventStatusCounts(since);
+        async notDeliveredCounts(since) {
+            return rollups.notDeliveredCounts(since);
         },
         async queueStats() {
             const row = stats.get();

@@ -1,0 +1,75 @@
+/**
+ * The visitor ID, and the one place that reads, makes, writes and forgets it. It lives in a
+ * first-party cookie (js-cookie) mirrored in localStorage, so that losing either one loses
+ * nothing. The cookie is written only when it is missing or wrong: rewriting it from script on
+ * every page would turn the collector's server-set cookie into a script-set one, which Safari
+ * expires after 7 days.
+ */
+import type Cookies from 'js-cookie'
+import { VISITOR_COOKIE, VISITOR_COOKIE_DAYS, VISITOR_ID_PATTERN } from '../../common/wire.js'
+import { readCookie, removeCookie, writeCookie } from './cookies.js'
+import { hex } from './hex.js'
+import { load, save } from './storage.js'
+
+let attributes: Cookies.CookieAttributes = {}
+/** The ID, once recalled from the cookie or storage (undefined on a first visit) or made. */
+let id: string | undefined
+let recalled = false
+/** The ID this page has written (or found) in both places already: no need to touch them again. */
+let written: string | undefined
+/** IDs withdrawn with consent in this page: never taken back from a collector's answer. */
+const forgotten: string[] = []
+
+/** The cookie's attributes: data-cookie-domain, 400 days, SameSite=Lax, Secure on https (and Path=/, js-cookie's default). */
+export function setCookieDomain(domain: string | undefined): void {
+  attributes = { expires: VISITOR_COOKIE_DAYS, sameSite: 'Lax', secure: location.protocol == 'https:', domain }
+}
+
+/** The ID this browser already has (cookie, else storage), read once; undefined on a first visit. */
+export function knownVisitor(): string | undefined {
+  if (!recalled) {
+    recalled = true
+    const stored = readCookie(VISITOR_COOKIE) || load(VISITOR_COOKIE)
+    if (stored && VISITOR_ID_PATTERN.test(stored)) id = stored
+  }
+  return id
+}
+
+function write(value: string): void {
+  if (written == value) return
+  if (readCookie(VISITOR_COOKIE) != value) writeCookie(VISITOR_COOKIE, value, attributes)
+  save(VISITOR_COOKIE, value)
+  written = value
+}
+
+/** The ID, made now when there is none (96 random bits as 24 hex characters), and written wherever it is missing. */
+export function ensureVisitor(): string {
+  const value = knownVisitor() || hex(crypto.getRandomValues(new Uint8Array(12)))
+  id = value
+  write(value)
+  return value
+}
+
+/** The collector answered with an ID (an older, server-set one, say): it becomes ours. */
+export function adoptVisitor(value: string): void {
+  if (value == id || !VISITOR_ID_PATTERN.test(value) || forgotten.indexOf(value) >= 0) return
+  id = value
+  recalled = true
+  write(value)
+}
+
+/** Writes the ID back where one copy was lost (the cookie, or storage). */
+export function restoreVisitor(): void {
+  const value = knownVisitor()
+  if (value) write(value)
+}
+
+/** Consent withdrawn: the ID is removed from the cookie and storage, and never taken back in this page. */
+export function forgetVisitor(): void {
+  const value = knownVisitor()
+  if (value) forgotten.push(value)
+  id = undefined
+  written = undefined
+  removeCookie(VISITOR_COOKIE, attributes)
+  save(VISITOR_COOKIE)
+}

@@ -168,16 +168,7 @@ test.describe('library blocked', () => {
       await expect.poll(() => asked).toEqual([`${LIBRARY}?sdkid=${CODE}&lib=ttq`])
 
       // Calls the page makes later, into the stub that stays a stub.
-      const lateTrack = unique('blocked-late-track')
-      const lateInstance = unique('blocked-late-instance')
-      await page.evaluate(
-        ([code, t, i]) => {
-          const ttq = (window as unknown as { ttq: Ttq }).ttq
-          ttq.track('CompletePayment', { order_id: t })
-          ttq.instance(code!).track('CompletePayment', { order_id: i })
-        },
-        [CODE, lateTrack, lateInstance],
-      )
+      const { lateTrack, lateInstance } = await lateCalls(page, 'blocked')
 
       await expect
         .poll(() => queued(page))
@@ -203,6 +194,22 @@ test.describe('library blocked', () => {
   }
 })
 
+
+/** The page's calls once the script runs: a CompletePayment by ttq.track and one by ttq.instance(code).track. */
+async function lateCalls(page: Page, label: string): Promise<{ lateTrack: string; lateInstance: string }> {
+  const lateTrack = unique(`${label}-late-track`)
+  const lateInstance = unique(`${label}-late-instance`)
+  await page.evaluate(
+    ([code, t, i]) => {
+      const ttq = (window as unknown as { ttq: Ttq }).ttq
+      ttq.track('CompletePayment', { order_id: t })
+      ttq.instance(code!).track('CompletePayment', { order_id: i })
+    },
+    [CODE, lateTrack, lateInstance],
+  )
+  return { lateTrack, lateInstance }
+}
+
 for (const [shape, source] of Object.entries(STAND_INS)) {
   test.describe(`library present, a stand-in that ${shape}`, () => {
     for (const [placement, head] of Object.entries(PLACEMENTS)) {
@@ -220,16 +227,7 @@ for (const [shape, source] of Object.entries(STAND_INS)) {
         expect(await page.evaluate(() => Array.isArray((window as unknown as { ttq: unknown }).ttq))).toBe(shape === 'keeps the array')
 
         // Calls the page makes once the library runs.
-        const lateTrack = unique('present-late-track')
-        const lateInstance = unique('present-late-instance')
-        await page.evaluate(
-          ([code, t, i]) => {
-            const ttq = (window as unknown as { ttq: Ttq }).ttq
-            ttq.track('CompletePayment', { order_id: t })
-            ttq.instance(code!).track('CompletePayment', { order_id: i })
-          },
-          [CODE, lateTrack, lateInstance],
-        )
+        const { lateTrack, lateInstance } = await lateCalls(page, 'present')
 
         const orderEvents = () =>
           sent

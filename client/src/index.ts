@@ -4,8 +4,8 @@
  * `window.clickrelay`; start pairing the TikTok pixel with the server; hook single-page
  * navigations. Then, each in a task of its own: recall the visitor and put back a lost copy of
  * its ID; decide whether the visit brings something new (a first visit, a ttclid or UTMs, a new
- * _ttp) and write the ID; send the click record. For 30 seconds keep looking for a _ttp the pixel
- * sets later (one that appears after that is sent by the next page). Last, load the platform
+ * _ttp) and write the ID; send the click record. For 30 seconds keep looking, less and less
+ * often, for a _ttp the pixel sets later (one that appears after that is sent by the next page). Last, load the platform
  * add-ons the tag asks for, which work through `window.clickrelay` like any page code.
  *
  * Cookies, storage and the network are slow to touch the first time on a phone, so each touch
@@ -32,8 +32,8 @@ import { adoptVisitor, ensureVisitor, forgetVisitor, knownVisitor, restoreVisito
 
 /** The last _ttp sent, so that a new one is sent once. */
 const TTP_KEY = 'cr_ttp'
-/** Seconds to keep looking for a _ttp the pixel sets after this script ran. */
-const TTP_CHECKS = 30
+/** The last wait between looks for a _ttp the pixel sets after this script ran (the looks end 31 s in). */
+const TTP_LAST_WAIT_MS = 16_000
 
 const script = document.currentScript as HTMLScriptElement | null
 if (script) {
@@ -154,12 +154,16 @@ function start(): void {
     if (consentGranted()) restoreVisitor()
     later(captureLanding)
   })
-  let checks = 0
-  const timer = setInterval(() => {
-    quietly(() => captureNow(location.href))
-    checks++
-    if (checks >= TTP_CHECKS) clearInterval(timer)
-  }, 1000)
+  // The pixel often sets _ttp after its library loads: look again 1, 3, 7, 15 and 31 seconds in.
+  let wait = 1000
+  function lookForTtp(): void {
+    later(() => {
+      captureNow(location.href)
+      wait *= 2
+      if (wait <= TTP_LAST_WAIT_MS) lookForTtp()
+    }, wait)
+  }
+  lookForTtp()
 
   // Platform add-ons, only where the tag asks for them: every other shop pays for these two lines alone.
   if (shopify) loadBeside('cr-shopify.js')

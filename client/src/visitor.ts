@@ -1,9 +1,10 @@
 /**
  * The visitor ID, and the one place that reads, makes, writes and forgets it. It lives in a
- * first-party cookie (js-cookie) mirrored in localStorage, so that losing either one loses
- * nothing. The cookie is written only when it is missing or wrong: rewriting it from script on
- * every page would turn the collector's server-set cookie into a script-set one, which Safari
- * expires after 7 days.
+ * first-party cookie, backed up in localStorage, so that losing either one loses nothing: the
+ * cookie is read once a page, the backup is written whenever the cookie is and checked once a
+ * page, in a task of its own (restoreVisitor). The cookie is written only when it is missing or
+ * wrong: rewriting it from script on every page would turn the collector's server-set cookie
+ * into a script-set one, which Safari expires after 7 days.
  */
 import type Cookies from 'js-cookie'
 import { VISITOR_COOKIE, VISITOR_COOKIE_DAYS, VISITOR_ID_PATTERN } from '../../common/wire.js'
@@ -15,8 +16,8 @@ let attributes: Cookies.CookieAttributes = {}
 /** The ID, once recalled from the cookie or storage (undefined on a first visit) or made. */
 let id: string | undefined
 let recalled = false
-/** The ID this page has written (or found) in both places already: no need to touch them again. */
-let written: string | undefined
+/** What the cookie holds, as read once and as written since. */
+let inCookie: string | undefined
 /** IDs withdrawn with consent in this page: never taken back from a collector's answer. */
 const forgotten: string[] = []
 
@@ -29,17 +30,18 @@ export function setCookieDomain(domain: string | undefined): void {
 export function knownVisitor(): string | undefined {
   if (!recalled) {
     recalled = true
-    const stored = readCookie(VISITOR_COOKIE) || load(VISITOR_COOKIE)
+    inCookie = readCookie(VISITOR_COOKIE)
+    const stored = inCookie || load(VISITOR_COOKIE)
     if (stored && VISITOR_ID_PATTERN.test(stored)) id = stored
   }
   return id
 }
 
 function write(value: string): void {
-  if (written == value) return
-  if (readCookie(VISITOR_COOKIE) != value) writeCookie(VISITOR_COOKIE, value, attributes)
+  if (inCookie == value) return
+  writeCookie(VISITOR_COOKIE, value, attributes)
   save(VISITOR_COOKIE, value)
-  written = value
+  inCookie = value
 }
 
 /** The ID, made now when there is none (96 random bits as 24 hex characters), and written wherever it is missing. */
@@ -58,10 +60,12 @@ export function adoptVisitor(value: string): void {
   write(value)
 }
 
-/** Writes the ID back where one copy was lost (the cookie, or storage). */
+/** Puts back whichever copy was lost: the cookie from storage, or storage from the cookie. */
 export function restoreVisitor(): void {
   const value = knownVisitor()
-  if (value) write(value)
+  if (!value) return
+  write(value)
+  if (load(VISITOR_COOKIE) != value) save(VISITOR_COOKIE, value)
 }
 
 /** Consent withdrawn: the ID is removed from the cookie and storage, and never taken back in this page. */
@@ -69,7 +73,7 @@ export function forgetVisitor(): void {
   const value = knownVisitor()
   if (value) forgotten.push(value)
   id = undefined
-  written = undefined
+  inCookie = undefined
   removeCookie(VISITOR_COOKIE, attributes)
   save(VISITOR_COOKIE)
 }

@@ -138,7 +138,8 @@ function pairQueued(queue: unknown[][]): void {
 
 export function watchPixel(onReceipt: (receipt: Receipt) => void): void {
   report = onReceipt
-  quietly(watchLibrary)
+  // Buffered: watching from a later task misses nothing, and keeps the load task short.
+  later(watchLibrary)
   current = w.ttq
   // Calls the page made into the base code's stub before this script ran: paired before the library replays them.
   if (current && isStub(current)) {

@@ -2,7 +2,7 @@
  * The visitor ID, and the one place that reads, makes, writes and forgets it. It lives in a
  * first-party cookie, backed up in localStorage, so that losing either one loses nothing: the
  * cookie is read once a page, the backup is written whenever the cookie is and checked once a
- * page, in a task of its own (restoreVisitor). The cookie is written only when it is missing or
+ * page, each in a task of its own (backUp). The cookie is written only when it is missing or
  * wrong: rewriting it from script on every page would turn the collector's server-set cookie
  * into a script-set one, which Safari expires after 7 days.
  */
@@ -10,6 +10,7 @@ import type Cookies from 'js-cookie'
 import { VISITOR_COOKIE, VISITOR_COOKIE_DAYS, VISITOR_ID_PATTERN } from '../../common/wire.js'
 import { readCookie, removeCookie, writeCookie } from './cookies.js'
 import { hex } from './hex.js'
+import { later } from './quietly.js'
 import { load, save } from './storage.js'
 
 let attributes: Cookies.CookieAttributes = {}
@@ -40,8 +41,15 @@ export function knownVisitor(): string | undefined {
 function write(value: string): void {
   if (inCookie == value) return
   writeCookie(VISITOR_COOKIE, value, attributes)
-  save(VISITOR_COOKIE, value)
   inCookie = value
+  backUp(value)
+}
+
+/** Writes the storage copy in a task of its own (a first touch of storage is slow on a phone), unless the ID changed meanwhile. */
+function backUp(value: string): void {
+  later(() => {
+    if (id == value && load(VISITOR_COOKIE) != value) save(VISITOR_COOKIE, value)
+  })
 }
 
 /** The ID, made now when there is none (96 random bits as 24 hex characters), and written wherever it is missing. */
@@ -64,8 +72,8 @@ export function adoptVisitor(value: string): void {
 export function restoreVisitor(): void {
   const value = knownVisitor()
   if (!value) return
-  write(value)
-  if (load(VISITOR_COOKIE) != value) save(VISITOR_COOKIE, value)
+  if (inCookie == value) backUp(value)
+  else write(value)
 }
 
 /** Consent withdrawn: the ID is removed from the cookie and storage, and never taken back in this page. */

@@ -12,7 +12,7 @@ import { ROOT } from '../../src/paths.js'
 import { SCRIPT_NAMES } from '../../src/routes/script.js'
 import { startTestCollector, startTestSandbox, type TestCollector, type TestSandbox } from '../harness.js'
 
-const ADD_ONS = ['cr-shopify.js', 'cr-stripe-links.js']
+const ADD_ONS = ['cr-shopify.js', 'cr-stripe-links.js', 'cr-identify.js']
 
 /**
  * The status of a GET with `If-None-Match`, as a browser revalidating its cached copy sends it.
@@ -40,7 +40,7 @@ describe('the add-on scripts', () => {
     await sandbox.close()
   })
 
-  test('every file rollup builds is served, cr.js and both add-ons', () => {
+  test('every file rollup builds is served: cr.js, both add-ons and cr-identify.js', () => {
     assert.deepEqual(SCRIPT_NAMES, ['cr.js', ...ADD_ONS])
   })
 

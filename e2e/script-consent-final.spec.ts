@@ -82,3 +82,26 @@ test('an answer that arrives after consent(false) writes nothing back: not the c
   expect(await visitorTraces(page, context)).toEqual({ cookies: [], storage: [] })
   expect(await page.evaluate(() => (window as unknown as Api).clickrelay.visitorId())).toBeUndefined()
 })
+
+test('consent(true) said again while a record is on its way changes nothing: its answer is kept', async ({ page, context, store }) => {
+  const port = new URL(store.url).port
+  const origin = `http://www.${E2E.shopDomain}:${port}`
+  store.page('/final-again', `<script async src="${collector}/cr.js"></script>`)
+  // The pixel's cookie is there already, so the click record carries it, and its answer marks it sent.
+  await context.addCookies([{ name: '_ttp', value: 'again-ttp.1781436000', url: origin }])
+  let release: () => void = () => {}
+  const held = new Promise<void>((resolve) => (release = resolve))
+  await page.route(`${collector}/collect`, async (route) => {
+    await held
+    await route.continue()
+  })
+  const sent = page.waitForRequest((r) => r.url() === `${collector}/collect`)
+  await page.goto(`${origin}/final-again?ttclid=E.C.P.${unique('again')}`)
+  expect(JSON.parse((await sent).postData()!)).toMatchObject({ p: 'again-ttp.1781436000' })
+  // A consent banner that confirms on every page.
+  await page.evaluate(() => (window as unknown as Api).clickrelay.consent(true))
+  const answered = page.waitForResponse((r) => r.url() === `${collector}/collect`)
+  release()
+  await answered
+  await expect.poll(() => page.evaluate(() => localStorage.getItem('cr_ttp')), 'the _ttp counts as sent').toBe('again-ttp.1781436000')
+})

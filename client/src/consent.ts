@@ -22,8 +22,9 @@ export function consentGranted(): boolean {
 }
 
 export function giveConsent(): void {
+  // Consent given again (a banner that says so on every page) is no change: what is on its way stays.
+  if (!consentGranted()) era++
   given = true
-  era++
   save(CONSENT_KEY, '1')
 }
 
